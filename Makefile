@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` (demo) and `make test` (the suite). Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test bench lint messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Serving the demo on http://$(HOST)/ (task worker in the background; Ctrl-C stops both)"
+	DEBUG=true $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m pytest tests/bench -m bench -s $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: install
+	cd portal && DEBUG=true ../$(BIN)/python ../manage.py makemessages -l nl -l en --no-obsolete
+	DEBUG=true $(BIN)/python manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) .test-media staticfiles

@@ -1,0 +1,6 @@
+"""URL routes of the scoring app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "scoring"
+urlpatterns: list = []
