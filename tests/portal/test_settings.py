@@ -1,0 +1,84 @@
+"""Settings come from the environment with strict readers; production refuses an insecure secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import cache_from_url, check_secret_key, email_from_url, env_bool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EMAIL_URL"}}
+    clean["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_an_insecure_secret():
+    result = _manage("check", DEBUG="false", SECRET_KEY="django-insecure-abc", ALLOWED_HOSTS="portal.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is insecure" in result.stderr
+
+
+def test_production_refuses_a_missing_secret():
+    result = _manage("check", DEBUG="false", ALLOWED_HOSTS="portal.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_passes_in_the_production_posture():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="portal.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_bad_boolean_is_an_error_not_false(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        env_bool("SOME_FLAG")
+    monkeypatch.setenv("SOME_FLAG", "off")
+    assert env_bool("SOME_FLAG", True) is False
+
+
+def test_secret_key_rules():
+    with pytest.raises(ImproperlyConfigured):
+        check_secret_key("short")
+    with pytest.raises(ImproperlyConfigured):
+        check_secret_key("a" * 60)
+    good = secrets.token_urlsafe(64)
+    assert check_secret_key(good) == good
+
+
+def test_cache_and_email_urls():
+    assert cache_from_url("redis://127.0.0.1:6379/1")["BACKEND"].endswith("RedisCache")
+    with pytest.raises(ImproperlyConfigured):
+        cache_from_url("memcached://x")
+    smtp = email_from_url("smtp://user:p%40ss@mail.example.org:2525")
+    assert smtp["EMAIL_HOST"] == "mail.example.org"
+    assert smtp["EMAIL_PORT"] == 2525
+    assert smtp["EMAIL_HOST_PASSWORD"] == "p@ss"
+    assert smtp["EMAIL_USE_TLS"] is True
+    with pytest.raises(ImproperlyConfigured):
+        email_from_url("pigeon://coop")
