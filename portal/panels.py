@@ -16,6 +16,8 @@ def panels(request: HttpRequest) -> list[Panel]:
         result.append(Panel("portal/panels/hoster.html", {"membership": membership}, order=10))
     elif not (user.is_supervisor or user.is_auditor):
         result.append(Panel("portal/panels/no_hoster.html", order=10))
+    if user.is_auditor:
+        result.append(Panel("portal/panels/auditor.html", order=15))
     if user.is_supervisor:
         counts = {
             "unverified": Hoster.objects.filter(verification=Hoster.Verification.UNVERIFIED).count(),

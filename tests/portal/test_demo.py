@@ -1,0 +1,45 @@
+"""The demo: idempotent, and every demo login reaches its dashboard in Dutch and in English."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from portal.models import Hoster, Membership, User
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def _counts() -> tuple[int, int, int]:
+    return User.objects.count(), Hoster.objects.count(), Membership.objects.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(demo):
+    before = _counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _counts() == before
+    assert before[0] >= 11
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_demo_user_sees_a_dashboard(demo, language):
+    for user in User.objects.filter(email__endswith=".example"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        response = client.get("/dashboard/")
+        assert response.status_code == 200, user.email
+        assert f'<html lang="{language}">' in response.content.decode(), user.email
+
+
+@pytest.mark.django_db
+def test_demo_logins_work_with_the_published_password(demo):
+    client = Client()
+    response = client.post("/accounts/login/", {"login": "owner@bulkhost.example", "password": "demo-password-2026"})
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
