@@ -43,3 +43,10 @@ def test_demo_logins_work_with_the_published_password(demo):
     response = client.post("/accounts/login/", {"login": "owner@bulkhost.example", "password": "demo-password-2026"})
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_endpoint_answers_without_login(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
