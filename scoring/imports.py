@@ -1,0 +1,483 @@
+"""Notice import: one validation for the command, the upload and the API, then a set-based merge in SQL.
+
+The rows are validated in one streaming pass and written to a temporary staging table (PostgreSQL `COPY`,
+SQLite `executemany`); only when every row is valid are they merged into the notices, in one transaction,
+with `UPDATE … FROM` and `INSERT … SELECT`. A rejected file, a dry run or a crash leaves no notice behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import socket
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import log_action
+from portal.models import Hoster, User
+from scoring.attribution import Attributor
+from scoring.models import Attribution, ImportBatch
+
+REQUIRED_COLUMNS = ("notice_id", "reported_at", "removed_at", "ip", "asn")
+OPTIONAL_COLUMNS = ("hoster", "url")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+NOTICE_ID_MAX = 100
+ASN_MAX = 4294967295
+STORED_ERRORS_MAX = 1000
+PROGRESS_EVERY = 20000
+_STAGE_CHUNK = 5000
+
+# A validated row, in the staging table's column order.
+StagedRow = tuple[str, datetime, datetime | None, str | None, int | None, int | None, int | None, str, str, str]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one row: `line N: column: message` (the header is line 1; API items count from 1)."""
+
+    line: int
+    column: str
+    message: str
+    label: str = "line"
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.line}: {self.column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unattributed: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    batch: ImportBatch | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (
+            f"created={self.created} updated={self.updated} unchanged={self.unchanged} "
+            f"unattributed={self.unattributed} rejected={self.rejected}"
+        )
+
+
+class _Bad(ValueError):
+    pass
+
+
+class RowValidator:
+    """Validates and normalises rows; collects every error instead of stopping at the first."""
+
+    def __init__(
+        self, tz: tzinfo | None, hoster_ids: Mapping[str, int], attributor: Attributor, label: str = "line"
+    ) -> None:
+        self.tz = tz
+        self.hoster_ids = hoster_ids
+        self.attributor = attributor
+        self.label = label
+        self.errors: list[RowError] = []
+        self.bad_lines: set[int] = set()
+        self.seen: set[str] = set()
+        self.rows = 0
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.errors.append(RowError(line, column, message, self.label))
+        self.bad_lines.add(line)
+
+    def _timestamp(self, text: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise _Bad(_("“%(value)s” is not an ISO 8601 timestamp.") % {"value": text}) from None
+        if value.tzinfo is None:
+            if self.tz is None:
+                raise _Bad(
+                    _("“%(value)s” has no UTC offset; add one (Z, +02:00) or give the file's time zone.")
+                    % {"value": text}
+                )
+            value = value.replace(tzinfo=self.tz)
+        return value.astimezone(UTC)
+
+    def validate(
+        self, line: int, notice_id: str, reported: str, removed: str, ip: str, asn: str, hoster: str, url: str
+    ) -> StagedRow | None:
+        """The staged form of one row, or None (with the reasons recorded) when it is bad."""
+        self.rows += 1
+        errors_before = len(self.errors)
+        notice_id = notice_id.strip()
+        if not notice_id:
+            self.error(line, "notice_id", _("A notice ID is required."))
+        elif len(notice_id) > NOTICE_ID_MAX:
+            self.error(line, "notice_id", _("A notice ID has at most %(max)d characters.") % {"max": NOTICE_ID_MAX})
+        elif notice_id in self.seen:
+            self.error(line, "notice_id", _("“%(value)s” appears more than once in this file.") % {"value": notice_id})
+        else:
+            self.seen.add(notice_id)
+        reported_at = removed_at = None
+        reported = reported.strip()
+        if not reported:
+            self.error(line, "reported_at", _("The time of the report is required."))
+        else:
+            try:
+                reported_at = self._timestamp(reported)
+            except _Bad as exc:
+                self.error(line, "reported_at", str(exc))
+        removed = removed.strip()
+        if removed:
+            try:
+                removed_at = self._timestamp(removed)
+            except _Bad as exc:
+                self.error(line, "removed_at", str(exc))
+            else:
+                if reported_at is not None and removed_at < reported_at:
+                    self.error(line, "removed_at", _("The removal lies before the report."))
+        ip = ip.strip()
+        canonical_ip = None
+        if ip:
+            family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            try:
+                canonical_ip = socket.inet_ntop(family, socket.inet_pton(family, ip))
+            except (OSError, ValueError):
+                self.error(line, "ip", _("“%(value)s” is not an IPv4 or IPv6 address.") % {"value": ip})
+        asn = asn.strip()
+        asn_value = None
+        if asn:
+            digits = asn[2:] if asn[:2] in ("AS", "as", "As", "aS") else asn
+            if digits.isdigit() and digits.isascii() and 1 <= int(digits) <= ASN_MAX:
+                asn_value = int(digits)
+            else:
+                self.error(line, "asn", _("“%(value)s” is not an AS number (1 to 4294967295).") % {"value": asn})
+        hoster = hoster.strip()
+        declared_id = None
+        if hoster:
+            declared_id = self.hoster_ids.get(hoster)
+            if declared_id is None:
+                self.error(line, "hoster", _("No hoster has the slug “%(value)s”.") % {"value": hoster})
+        elif not ip and not asn:
+            self.error(line, "hoster", _("A row needs at least one of hoster, asn or ip."))
+        url = url.strip()
+        url_sha256 = url_host = ""
+        if url:
+            try:
+                url_host = (urlsplit(url if "//" in url else "//" + url).hostname or "")[:255]
+            except ValueError:
+                self.error(line, "url", _("This is not a URL."))
+            url_sha256 = hashlib.sha256(url.encode()).hexdigest()
+        if len(self.errors) != errors_before:
+            return None
+        hoster_id, attribution = self.attributor.attribute(declared_id, asn_value, canonical_ip)
+        return (
+            notice_id,
+            reported_at,
+            removed_at,
+            canonical_ip,
+            asn_value,
+            declared_id,
+            hoster_id,
+            attribution,
+            url_sha256,
+            url_host,
+        )
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes a binary stream through, counting and hashing the bytes (SHA-256 of the whole file)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.sha256.update(data)
+        self.bytes_read += size
+        return size
+
+
+def _csv_rows(
+    stream: IO[bytes], validator: RowValidator, progress: Progress | None, reader_state: _HashingReader
+) -> Iterator[StagedRow]:
+    text = io.TextIOWrapper(io.BufferedReader(reader_state, 1 << 20), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        missing = [name for name in REQUIRED_COLUMNS if name not in header]
+        unknown = [name for name in header if name not in COLUMNS]
+        if missing:
+            validator.error(1, "header", _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+        if unknown:
+            validator.error(1, "header", _("Unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+        if len(set(header)) != len(header):
+            validator.error(1, "header", _("A column appears more than once."))
+        if validator.errors:
+            return
+        width = len(header)
+        positions = [header.index(name) if name in header else None for name in COLUMNS]
+        i_id, i_rep, i_rem, i_ip, i_asn, i_hoster, i_url = positions
+        validate = validator.validate
+        for count, fields in enumerate(reader, start=1):
+            line = reader.line_num
+            if len(fields) != width:
+                if not fields:
+                    continue
+                validator.error(
+                    line,
+                    "row",
+                    _("Expected %(width)d fields, found %(found)d.") % {"width": width, "found": len(fields)},
+                )
+                continue
+            row = validate(
+                line,
+                fields[i_id],
+                fields[i_rep],
+                fields[i_rem],
+                fields[i_ip],
+                fields[i_asn],
+                "" if i_hoster is None else fields[i_hoster],
+                "" if i_url is None else fields[i_url],
+            )
+            if row is not None:
+                yield row
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count, reader_state.bytes_read)
+    except UnicodeDecodeError:
+        validator.error(reader.line_num + 1, "file", _("The file is not UTF-8 text."))
+    except csv.Error as exc:
+        validator.error(reader.line_num, "file", _("The file is not valid CSV: %(error)s") % {"error": exc})
+
+
+def _record_rows(records: Sequence[Any], validator: RowValidator) -> Iterator[StagedRow]:
+    for index, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping):
+            validator.error(index, "row", _("Each notice is a JSON object."))
+            continue
+        unknown = sorted(str(key) for key in record if key not in COLUMNS)
+        if unknown:
+            validator.error(index, "row", _("Unknown field(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+            continue
+        values = ["" if record.get(name) is None else str(record.get(name)) for name in COLUMNS]
+        row = validator.validate(index, *values)
+        if row is not None:
+            yield row
+
+
+class _Staging:
+    """The connection-local staging table and the set-based merge, with the few vendor differences."""
+
+    TABLE = "scoring_notice_stage"
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+
+    def create(self) -> None:
+        types = ("timestamptz", "inet", "bigint", "text") if self.postgres else ("text", "text", "integer", "text")
+        ts, ip, integer, text = types
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.TABLE} (notice_id {text} NOT NULL, reported_at {ts} NOT NULL,"
+                f" removed_at {ts}, ip {ip}, asn {integer}, declared_hoster_id {integer}, hoster_id {integer},"
+                f" attribution {text} NOT NULL, url_sha256 {text} NOT NULL, url_host {text} NOT NULL)"
+            )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+
+    def load(self, rows: Iterable[StagedRow]) -> None:
+        if self.postgres:
+            self._copy(rows)
+        else:
+            self._insert(rows)
+
+    def _copy(self, rows: Iterable[StagedRow]) -> None:
+        with connection.cursor() as cursor:
+            pg_cursor = cursor.cursor
+            with pg_cursor.copy(f"COPY {self.TABLE} FROM STDIN") as copy:
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+            cursor.execute(f"ANALYZE {self.TABLE}")
+
+    def _insert(self, rows: Iterable[StagedRow]) -> None:
+        adapt = connection.ops.adapt_datetimefield_value
+        sql = f"INSERT INTO {self.TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - table and column names are constants
+        chunk: list[tuple] = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                chunk.append((row[0], adapt(row[1]), adapt(row[2]), *row[3:]))
+                if len(chunk) >= _STAGE_CHUNK:
+                    cursor.executemany(sql, chunk)
+                    chunk = []
+            if chunk:
+                cursor.executemany(sql, chunk)
+
+    def _changed(self) -> str:
+        d = self.distinct
+        return (
+            f"(n.reported_at <> s.reported_at OR n.removed_at {d} s.removed_at OR n.ip {d} s.ip"
+            f" OR n.asn {d} s.asn OR n.declared_hoster_id {d} s.declared_hoster_id"
+            f" OR n.url_sha256 <> s.url_sha256 OR n.url_host <> s.url_host"
+            f" OR (n.attribution <> '{Attribution.DISPUTE}'"
+            f" AND (n.hoster_id {d} s.hoster_id OR n.attribution <> s.attribution)))"
+        )
+
+    def counts(self, source: str) -> tuple[int, int, int, int]:
+        """created, updated, unchanged and unattributed, as the merge would make them."""
+        changed = self._changed()
+        final_hoster_null = (
+            f"(CASE WHEN n.attribution = '{Attribution.DISPUTE}' THEN n.hoster_id ELSE s.hoster_id END) IS NULL"
+        )
+        sql = (
+            f"SELECT COUNT(*), SUM(CASE WHEN n.id IS NULL THEN 1 ELSE 0 END),"  # noqa: S608 - table and column names are constants
+            f" SUM(CASE WHEN n.id IS NOT NULL AND {changed} THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN {final_hoster_null} AND (n.id IS NULL OR NOT n.excluded) THEN 1 ELSE 0 END)"
+            f" FROM {self.TABLE} s LEFT JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.notice_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [source])
+            total, created, updated, unattributed = (int(v or 0) for v in cursor.fetchone())
+        return created, updated, total - created - updated, unattributed
+
+    def merge(self, source: str, batch_id: int) -> None:
+        dispute = Attribution.DISPUTE
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE scoring_notice AS n SET reported_at = s.reported_at, removed_at = s.removed_at,"  # noqa: S608 - table and column names are constants
+                f" ip = s.ip, asn = s.asn, declared_hoster_id = s.declared_hoster_id,"
+                f" url_sha256 = s.url_sha256, url_host = s.url_host,"
+                f" hoster_id = CASE WHEN n.attribution = '{dispute}' THEN n.hoster_id ELSE s.hoster_id END,"
+                f" attribution = CASE WHEN n.attribution = '{dispute}' THEN n.attribution ELSE s.attribution END,"
+                f" batch_id = %s"
+                f" FROM {self.TABLE} AS s WHERE n.source = %s AND n.notice_id = s.notice_id AND {self._changed()}",
+                [batch_id, source],
+            )
+            cursor.execute(
+                "INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn,"  # noqa: S608 - table and column names are constants
+                " declared_hoster_id, hoster_id, attribution, url_sha256, url_host, excluded, batch_id)"
+                " SELECT %s, s.notice_id, s.reported_at, s.removed_at, s.ip, s.asn, s.declared_hoster_id,"
+                " s.hoster_id, s.attribution, s.url_sha256, s.url_host, %s, %s"
+                f" FROM {self.TABLE} AS s WHERE NOT EXISTS"
+                " (SELECT 1 FROM scoring_notice n WHERE n.source = %s AND n.notice_id = s.notice_id)",
+                [source, False, batch_id, source],
+            )
+
+
+def _fail_batch(batch: ImportBatch | None, status: str, errors: list[str]) -> None:
+    if batch is None:
+        return
+    batch.status = status
+    batch.errors = errors
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "errors", "finished_at", "rejected"])
+
+
+def import_notices(
+    *,
+    stream: IO[bytes] | None = None,
+    records: Sequence[Any] | None = None,
+    source: str,
+    tz: tzinfo | None = None,
+    user: User | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    batch: ImportBatch | None = None,
+    channel: str = ImportBatch.Channel.COMMAND,
+    filename: str = "",
+) -> ImportResult:
+    """Validate and import a CSV `stream` or a list of API `records`; all or nothing.
+
+    With `batch`, that batch (an upload waiting for the worker) records the outcome, also a rejection;
+    without, a batch is created only when the import succeeds, so a rejected file stores nothing at all.
+    """
+    validator = RowValidator(
+        tz,
+        dict(Hoster.objects.values_list("slug", "id")),
+        Attributor.from_database(),
+        label="line" if stream is not None else "item",
+    )
+    hasher = _HashingReader(stream) if stream is not None else None
+    rows = _csv_rows(stream, validator, progress, hasher) if hasher else _record_rows(records or [], validator)
+    staging = _Staging()
+    result = ImportResult(dry_run=dry_run, batch=batch)
+    try:
+        staging.create()
+        staging.load(rows)
+        if hasher is not None and progress is not None:
+            progress(validator.rows, hasher.bytes_read)
+        if validator.errors:
+            result.errors = validator.errors
+            result.rejected = len(validator.bad_lines)
+            if batch is not None:
+                batch.rejected = result.rejected
+            _fail_batch(batch, ImportBatch.Status.REJECTED, [str(e) for e in validator.errors[:STORED_ERRORS_MAX]])
+            return result
+        result.created, result.updated, result.unchanged, result.unattributed = staging.counts(source)
+        if dry_run:
+            return result
+        file_sha256 = hasher.sha256.hexdigest() if hasher else _records_sha256(records or [])
+        with transaction.atomic():
+            if batch is None:
+                batch = ImportBatch.objects.create(
+                    created_by=user,
+                    channel=channel,
+                    source=source,
+                    filename=filename,
+                    status=ImportBatch.Status.RUNNING,
+                )
+            staging.merge(source, batch.pk)
+            batch.source = source
+            batch.timezone = str(tz or "")
+            batch.file_sha256 = file_sha256
+            batch.status = ImportBatch.Status.SUCCEEDED
+            batch.finished_at = timezone.now()
+            batch.progress_rows = validator.rows
+            for name in ("created", "updated", "unchanged", "unattributed"):
+                setattr(batch, name, getattr(result, name))
+            batch.rejected = 0
+            batch.errors = []
+            batch.save()
+            log_action(
+                user,
+                "scoring.notices.imported",
+                batch,
+                {
+                    "source": source,
+                    "channel": batch.channel,
+                    "file_sha256": file_sha256,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "unattributed": result.unattributed,
+                },
+            )
+        result.batch = batch
+        return result
+    finally:
+        staging.drop()
+
+
+def _records_sha256(records: Sequence[Any]) -> str:
+    return hashlib.sha256(json.dumps(list(records), sort_keys=True, default=str).encode()).hexdigest()

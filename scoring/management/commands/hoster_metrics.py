@@ -1,0 +1,46 @@
+"""`manage.py hoster_metrics`: the takedown metrics of DESIGN §4.2, one row per hoster."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from scoring.metrics import METRIC_KEYS, hoster_metrics
+
+
+def _when(text: str) -> date | datetime:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Not an ISO 8601 date or timestamp: {text}")
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the takedown metrics of every hoster for [--from, --to) (dates are midnight in the portal's "
+        "time zone), sorted by notices; the unattributed notices have hoster null."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="date_from", required=True, help="start, included (YYYY-MM-DD or ISO 8601)")
+        parser.add_argument("--to", dest="date_to", required=True, help="end, excluded")
+        parser.add_argument("--as-of", dest="as_of", help="cut-off for removals (default: --to)")
+        parser.add_argument("--norm-hours", type=float, default=24, help="the removal norm H in hours (default 24)")
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+
+    def handle(self, *args, **options) -> None:
+        date_from, date_to = _when(options["date_from"]), _when(options["date_to"])
+        as_of = _when(options["as_of"]) if options["as_of"] else None
+        if options["norm_hours"] <= 0:
+            raise CommandError("--norm-hours must be positive.")
+        rows = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=options["norm_hours"])
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        writer = csv.DictWriter(self.stdout, fieldnames=METRIC_KEYS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if row[key] is None else row[key] for key in METRIC_KEYS})

@@ -1,0 +1,74 @@
+"""`manage.py import_notices FILE`: validate a hotline notice file and import it whole, or reject it whole."""
+
+from __future__ import annotations
+
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from scoring.imports import import_notices
+from scoring.models import ImportBatch
+
+
+class Command(BaseCommand):
+    help = (
+        "Import notices from CSV with header notice_id,reported_at,removed_at,ip,asn[,hoster][,url]. "
+        "A file with any bad row is rejected whole and nothing is stored."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="CSV file, UTF-8")
+        parser.add_argument(
+            "--source", default="meldpunt", help="label of the reporter; notice IDs are unique per source"
+        )
+        parser.add_argument("--timezone", help="time zone of timestamps without a UTC offset, e.g. Europe/Amsterdam")
+        parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, **options) -> None:
+        tz = None
+        if options["timezone"]:
+            try:
+                tz = ZoneInfo(options["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise CommandError(f"Unknown time zone: {options['timezone']}")
+        path = options["file"]
+        try:
+            size = os.path.getsize(path)
+            stream = open(path, "rb")  # noqa: SIM115 - closed below, also when the import fails
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}")
+        bar = tqdm(
+            total=size,
+            unit="B",
+            unit_scale=True,
+            desc="import",
+            file=self.stderr._out,
+            disable=options["no_progress"] or None,
+        )
+
+        def progress(rows: int, bytes_read: int) -> None:
+            bar.update(bytes_read - bar.n)
+            bar.set_postfix(rows=rows, refresh=False)
+
+        try:
+            with stream:
+                result = import_notices(
+                    stream=stream,
+                    source=options["source"],
+                    tz=tz,
+                    dry_run=options["dry_run"],
+                    progress=progress,
+                    channel=ImportBatch.Channel.COMMAND,
+                    filename=os.path.basename(path),
+                )
+        finally:
+            bar.close()
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"rejected: {result.rejected} bad row(s) in {path}; nothing was stored.", returncode=1)
+        prefix = "dry run, nothing stored: " if result.dry_run else ""
+        self.stdout.write(prefix + result.summary())
