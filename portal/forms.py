@@ -1,0 +1,220 @@
+"""Forms of the core: hoster details and network, members and invitations, scheme roles and API keys."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Hoster, MemberRole, Membership, Role, User, normalize_prefix, parse_asn
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget, so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class HosterProfileForm(BootstrapMixin, forms.ModelForm):
+    """The company details an owner keeps up to date (also used to register a hoster)."""
+
+    country = forms.CharField(
+        label=_("Country"),
+        initial="NL",
+        help_text=_("Two-letter ISO 3166 code, such as NL."),
+        widget=forms.TextInput(attrs={"maxlength": 2, "size": 2, "autocomplete": "country"}),
+    )
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Hoster
+        fields = [
+            "name",
+            "legal_name",
+            "coc_number",
+            "country",
+            "website",
+            "abuse_email",
+            "declared_customers",
+            "declared_domains",
+        ]
+        help_texts = {
+            "coc_number": _("The registration number at the Chamber of Commerce (KvK), digits only."),
+            "abuse_email": _("Where notices about abuse on your network should go."),
+            "declared_customers": _("About how many customers you host."),
+            "declared_domains": _("About how many domain names you host."),
+        }
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise ValidationError(_("Enter a two-letter country code, such as NL or DE."))
+        return country
+
+    def clean_coc_number(self) -> str:
+        return self.cleaned_data["coc_number"].replace(" ", "")
+
+
+def _tokens(text: str) -> list[str]:
+    return [token for token in _SEPARATORS.split(text) if token]
+
+
+class HosterNetworkForm(BootstrapMixin, forms.Form):
+    """A supervisor's record of the AS numbers and IP prefixes a hoster announces."""
+
+    asns = forms.CharField(
+        label=_("AS numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_("One per line or separated by spaces, with or without AS: AS64500 64501."),
+    )
+    prefixes = forms.CharField(
+        label=_("IP prefixes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text=_("IPv4 or IPv6 in CIDR notation, one per line or separated by spaces: 192.0.2.0/24 2001:db8::/32."),
+    )
+
+    @classmethod
+    def for_hoster(cls, hoster: Hoster) -> HosterNetworkForm:
+        return cls(
+            initial={
+                "asns": "\n".join(f"AS{asn}" for asn in hoster.asns),
+                "prefixes": "\n".join(hoster.prefixes),
+            }
+        )
+
+    def clean_asns(self) -> list[int]:
+        values, errors = set(), []
+        for token in _tokens(self.cleaned_data["asns"]):
+            try:
+                values.add(parse_asn(token))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return sorted(values)
+
+    def clean_prefixes(self) -> list[str]:
+        values, errors = set(), []
+        for token in _tokens(self.cleaned_data["prefixes"]):
+            if "/" not in token:
+                errors.append(
+                    _("%(value)s has no prefix length; write it in CIDR notation, such as 192.0.2.0/24.")
+                    % {"value": token}
+                )
+                continue
+            try:
+                values.add(normalize_prefix(token))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return sorted(values)
+
+
+class InvitationForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.EDITOR)
+
+    def __init__(self, *args, hoster: Hoster, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hoster = hoster
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if Membership.objects.filter(hoster=self.hoster, user__email__iexact=email).exists():
+            raise ValidationError(_("%(email)s is already a member."), params={"email": email})
+        return email
+
+
+class MemberRoleForm(BootstrapMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+
+
+class VerificationForm(BootstrapMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(Hoster.Verification.VERIFIED, _("Verify")), (Hoster.Verification.REJECTED, _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent to the hoster's owners. Required when you reject."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == Hoster.Verification.REJECTED and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason for the rejection; the owners will read it."))
+        return data
+
+
+class RoleGrantForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the user"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        self.user = User.objects.filter(email__iexact=email).first()
+        if self.user is None:
+            raise ValidationError(
+                _("No user has the address %(email)s. Ask them to sign up first."), params={"email": email}
+            )
+        if not self.user.is_active:
+            raise ValidationError(_("The account of %(email)s is deactivated."), params={"email": email})
+        return email
+
+
+class ApiKeyForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the key is for, such as “ticket system” — so you know which one to revoke later."),
+    )
+
+
+class HosterSearchForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    verification = forms.ChoiceField(
+        label=_("Verification"),
+        required=False,
+        choices=[("", _("All")), *Hoster.Verification.choices],
+    )
+
+    def filter(self, queryset: QuerySet[Hoster]) -> QuerySet[Hoster]:
+        if not self.is_valid():
+            return queryset
+        q = self.cleaned_data["q"].strip()
+        if q:
+            queryset = queryset.filter(
+                Q(name__icontains=q) | Q(slug__icontains=q) | Q(legal_name__icontains=q) | Q(coc_number__icontains=q)
+            )
+        if self.cleaned_data["verification"]:
+            queryset = queryset.filter(verification=self.cleaned_data["verification"])
+        return queryset

@@ -1,0 +1,295 @@
+"""Changes to hosters, memberships, invitations and scheme roles: one atomic, audited function per verb."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django.dispatch
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from portal.audit import log_action
+from portal.models import Hoster, Invitation, MemberRole, Membership, Role, User
+from portal.notify import notify, send_templated
+
+# Sent after a hoster's declared ASNs or IP prefixes changed (kwarg `hoster`), so notices can be re-attributed.
+hoster_network_changed = django.dispatch.Signal()
+
+# Path segments under /hosters/ that are pages, not hosters.
+RESERVED_SLUGS = frozenset({"new", "switch"})
+
+PROFILE_FIELDS = (
+    "name",
+    "legal_name",
+    "coc_number",
+    "country",
+    "website",
+    "abuse_email",
+    "declared_customers",
+    "declared_domains",
+)
+
+
+def _after_commit_notify(users: list[User], template: str, context: dict[str, Any]) -> None:
+    """Mail only once the change is stored, so a rolled-back change sends nothing."""
+    transaction.on_commit(lambda: notify(users, template, context))
+
+
+def supervisors() -> list[User]:
+    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct())
+
+
+def owners_of(hoster: Hoster) -> list[User]:
+    return list(User.objects.filter(memberships__hoster=hoster, memberships__role=MemberRole.OWNER, is_active=True))
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "hoster"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or Hoster.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def register_hoster(user: User, profile: dict[str, Any]) -> Hoster:
+    """A new, unverified hoster with `user` as its first owner; supervisors are told to verify it."""
+    hoster = Hoster(slug=_unique_slug(profile["name"]), verification=Hoster.Verification.UNVERIFIED)
+    for field in PROFILE_FIELDS:
+        if field in profile:
+            setattr(hoster, field, profile[field])
+    hoster.full_clean()
+    hoster.save()
+    Membership.objects.create(user=user, hoster=hoster, role=MemberRole.OWNER)
+    log_action(user, "portal.hoster.registered", hoster, {"slug": hoster.slug, "name": hoster.name})
+    _after_commit_notify(
+        supervisors(),
+        "email/portal_hoster_registered",
+        {"hoster": hoster, "registered_by": user.email, "path": reverse("supervision_hosters")},
+    )
+    return hoster
+
+
+@transaction.atomic
+def update_hoster_profile(user: User, hoster: Hoster, profile: dict[str, Any]) -> list[str]:
+    """Store an owner's changes to the company's details; returns the names of the changed fields."""
+    current = Hoster.objects.select_for_update().get(pk=hoster.pk)
+    changes = {
+        field: [getattr(current, field), profile[field]]
+        for field in PROFILE_FIELDS
+        if field in profile and getattr(current, field) != profile[field]
+    }
+    if not changes:
+        return []
+    for field, (_old, new) in changes.items():
+        setattr(current, field, new)
+    current.full_clean()
+    current.save(update_fields=list(changes))
+    for field in changes:
+        setattr(hoster, field, getattr(current, field))
+    log_action(user, "portal.hoster.updated", current, {"changes": changes})
+    return list(changes)
+
+
+@transaction.atomic
+def update_hoster_network(user: User, hoster: Hoster, asns: list[int], prefixes: list[str]) -> bool:
+    """A supervisor sets the hoster's ASNs and prefixes; returns whether anything changed."""
+    current = Hoster.objects.select_for_update().get(pk=hoster.pk)
+    old = {"asns": list(current.asns), "prefixes": list(current.prefixes)}
+    current.asns, current.prefixes = asns, prefixes
+    current.full_clean()
+    new = {"asns": current.asns, "prefixes": current.prefixes}
+    if new == old:
+        return False
+    current.save(update_fields=["asns", "prefixes"])
+    hoster.asns, hoster.prefixes = current.asns, current.prefixes
+    log_action(user, "portal.hoster.network_changed", current, {"old": old, "new": new})
+    hoster_network_changed.send(sender=Hoster, hoster=current)
+    return True
+
+
+@transaction.atomic
+def decide_verification(user: User, hoster: Hoster, verification: str, reason: str) -> Hoster:
+    """A supervisor verifies or rejects a hoster with a reason; its owners are told by e-mail."""
+    if verification not in {Hoster.Verification.VERIFIED, Hoster.Verification.REJECTED}:
+        raise ValidationError(_("Choose to verify or to reject the hoster."))
+    if verification == Hoster.Verification.REJECTED and not reason.strip():
+        raise ValidationError(_("Give the reason for the rejection; the owners will read it."))
+    current = Hoster.objects.select_for_update().get(pk=hoster.pk)
+    previous = current.verification
+    current.verification = verification
+    current.save(update_fields=["verification"])
+    hoster.verification = verification
+    log_action(user, f"portal.hoster.{verification}", current, {"previous": previous, "reason": reason})
+    _after_commit_notify(
+        owners_of(current),
+        "email/portal_hoster_verification",
+        {"hoster": current, "verified": verification == Hoster.Verification.VERIFIED, "reason": reason},
+    )
+    return current
+
+
+def _lock_owners(hoster: Hoster) -> list[int]:
+    """Lock the owner memberships so two owners cannot demote each other at the same time."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(hoster=hoster, role=MemberRole.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def change_member_role(user: User, membership: Membership, role: str) -> Membership:
+    if role not in MemberRole.values:
+        raise ValidationError(_("Choose owner, editor or viewer."))
+    owner_ids = _lock_owners(membership.hoster)
+    membership = Membership.objects.select_for_update().select_related("user", "hoster").get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if membership.role == MemberRole.OWNER and owner_ids == [membership.pk]:
+        raise ValidationError(
+            _("%(email)s is the last owner of %(hoster)s. Make another member owner first."),
+            params={"email": membership.user.email, "hoster": membership.hoster.name},
+        )
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    log_action(
+        user,
+        "portal.membership.role_changed",
+        membership,
+        {"hoster": membership.hoster.slug, "member": membership.user.email, "from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(user: User, membership: Membership) -> None:
+    owner_ids = _lock_owners(membership.hoster)
+    membership = Membership.objects.select_for_update().select_related("user", "hoster").get(pk=membership.pk)
+    if owner_ids == [membership.pk]:
+        raise ValidationError(
+            _("%(email)s is the last owner of %(hoster)s and cannot be removed. Make another member owner first."),
+            params={"email": membership.user.email, "hoster": membership.hoster.name},
+        )
+    log_action(
+        user,
+        "portal.membership.removed",
+        membership,
+        {"hoster": membership.hoster.slug, "member": membership.user.email, "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def invite_member(user: User, hoster: Hoster, email: str, role: str, language: str) -> Invitation:
+    """Invite `email` with `role`; an earlier open invitation to the same address is replaced.
+
+    The e-mail is written in `language`, the inviter's current language: the invitee may have no account yet.
+    """
+    email = email.strip()
+    if Membership.objects.filter(hoster=hoster, user__email__iexact=email).exists():
+        raise ValidationError(
+            _("%(email)s is already a member of %(hoster)s."), params={"email": email, "hoster": hoster.name}
+        )
+    now = timezone.now()
+    replaced = Invitation.objects.filter(
+        hoster=hoster, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    for old in replaced:
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
+        log_action(user, "portal.invitation.revoked", old, {"hoster": hoster.slug, "replaced": True})
+    invitation = Invitation.objects.create(hoster=hoster, email=email, role=role, invited_by=user)
+    log_action(user, "portal.invitation.created", invitation, {"hoster": hoster.slug, "email": email, "role": role})
+    context = {
+        "hoster": hoster,
+        "invitation": invitation,
+        "inviter": user.get_full_name() or user.email,
+        "role": invitation.get_role_display(),
+        "path": reverse("invitation_accept", args=[invitation.token]),
+    }
+    transaction.on_commit(lambda: send_templated(email, language, "email/portal_invitation", context))
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(user: User, invitation: Invitation) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    log_action(user, "portal.invitation.revoked", invitation, {"hoster": invitation.hoster.slug})
+
+
+def can_accept(user: User, invitation: Invitation) -> bool:
+    """Whether one of the user's verified addresses is the invited one."""
+    return EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists()
+
+
+@transaction.atomic
+def accept_invitation(user: User, invitation: Invitation) -> Membership:
+    invitation = Invitation.objects.select_for_update().select_related("hoster").get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation is no longer valid. Ask an owner of the hoster for a new one."))
+    if not can_accept(user, invitation):
+        raise ValidationError(
+            _(
+                "This invitation was sent to another e-mail address. Sign in with that address, "
+                "or add and verify it under E-mail addresses, then open the link again."
+            )
+        )
+    if Membership.objects.filter(user=user, hoster=invitation.hoster).exists():
+        raise ValidationError(_("You are already a member of %(hoster)s."), params={"hoster": invitation.hoster})
+    membership = Membership.objects.create(user=user, hoster=invitation.hoster, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    log_action(
+        user,
+        "portal.invitation.accepted",
+        invitation,
+        {"hoster": invitation.hoster.slug, "membership": membership.pk, "role": membership.role},
+    )
+    return membership
+
+
+def _other_active_supervisors(user: User) -> bool:
+    return User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def grant_role(actor: User, user: User, role: Role | str) -> bool:
+    """Give `user` a scheme role; returns False when they already had it."""
+    group = Group.objects.select_for_update().get(name=str(role))
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)
+    user.__dict__.pop("role_names", None)
+    log_action(actor, "portal.role.granted", user, {"role": str(role), "user": user.email})
+    return True
+
+
+@transaction.atomic
+def revoke_role(actor: User, user: User, role: Role | str) -> bool:
+    """Take a scheme role from `user`; the last active supervisor keeps theirs. Returns False when they lacked it."""
+    group = Group.objects.select_for_update().get(name=str(role))
+    if not user.groups.filter(pk=group.pk).exists():
+        return False
+    if str(role) == Role.SUPERVISOR and user.is_active and not _other_active_supervisors(user):
+        raise ValidationError(
+            _("%(email)s is the last supervisor. Grant the supervisor role to someone else first."),
+            params={"email": user.email},
+        )
+    user.groups.remove(group)
+    user.__dict__.pop("role_names", None)
+    log_action(actor, "portal.role.revoked", user, {"role": str(role), "user": user.email})
+    return True
