@@ -1,0 +1,33 @@
+"""Dashboard panels of the assessments app: a hoster's assessments, and what supervisors should look at."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from assessments.models import Assessment
+from assessments.services import progress_of
+from portal.dashboard import Panel
+
+
+def panels(request: HttpRequest) -> list[Panel]:
+    result: list[Panel] = []
+    membership = request.current_membership
+    if membership is not None:
+        assessments = list(
+            Assessment.objects.filter(hoster=membership.hoster)
+            .select_related("questionnaire")
+            .order_by("-created_at")[:5]
+        )
+        can_start = membership.is_owner and not Assessment.objects.filter(hoster=membership.hoster).open().exists()
+        rows = [(assessment, progress_of(assessment)) for assessment in assessments]
+        result.append(
+            Panel(
+                "assessments/panels/hoster.html",
+                {"hoster": membership.hoster, "rows": rows, "can_start": can_start},
+                order=20,
+            )
+        )
+    if request.user.is_supervisor:
+        submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED).select_related("hoster")[:10]
+        result.append(Panel("assessments/panels/supervisor.html", {"submitted": list(submitted)}, order=30))
+    return result
