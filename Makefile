@@ -34,9 +34,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-messages: install
-	cd portal && DEBUG=true ../$(BIN)/python ../manage.py makemessages -l nl -l en --no-obsolete
-	DEBUG=true $(BIN)/python manage.py compilemessages
+messages: install  # needs GNU gettext: apt-get install gettext
+	DEBUG=true $(BIN)/python manage.py makemessages -l nl --no-obsolete --ignore=staticfiles --ignore=tests --ignore=media
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .test-media staticfiles
