@@ -341,3 +341,23 @@ def test_rejecting_needs_a_reason(client_for, supervisor, hoster_a, mailoutbox, 
     hoster_a.refresh_from_db()
     assert hoster_a.verification == Hoster.Verification.REJECTED
     assert AuditEvent.objects.filter(action="portal.hoster.rejected").count() == 1
+
+
+def test_every_page_renders_for_the_people_who_may_open_it(client_for, owner_a, supervisor, hoster_a):
+    owner_urls = [
+        reverse("hoster_register"),
+        *(reverse(name, args=["hoster-a"]) for name in ("hoster_detail", "hoster_settings", "hoster_members")),
+        reverse("hoster_api_keys", args=["hoster-a"]),
+    ]
+    owner = client_for(owner_a)
+    for url in owner_urls:
+        response = owner.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="en"' in response.content.decode()
+    staff = client_for(supervisor)
+    for url in [
+        *SUPERVISION_URLS,
+        reverse("hoster_network", args=["hoster-a"]),
+        reverse("hoster_members", args=["hoster-a"]),
+    ]:
+        assert staff.get(url).status_code == 200, url
