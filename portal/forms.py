@@ -151,7 +151,9 @@ class InvitationForm(BootstrapMixin, forms.Form):
 
 
 class MemberRoleForm(BootstrapMixin, forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=MemberRole.choices, widget=forms.Select(attrs={"class": "form-select-sm"})
+    )
 
 
 class VerificationForm(BootstrapMixin, forms.Form):

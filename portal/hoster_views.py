@@ -30,7 +30,7 @@ from portal.forms import (
     VerificationForm,
 )
 from portal.middleware import SESSION_HOSTER_KEY
-from portal.models import ApiKey, Hoster, Invitation, Membership, Role, User
+from portal.models import ApiKey, Hoster, Invitation, MemberRole, Membership, Role, User
 
 PAGE_SIZE = 25
 
@@ -163,7 +163,8 @@ def hoster_members(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email})
                 return redirect("hoster_members", slug)
-    members = hoster.memberships.select_related("user").order_by("role", "user__email")
+    role_order = list(MemberRole.values)
+    members = sorted(hoster.memberships.select_related("user"), key=lambda m: (role_order.index(m.role), m.user.email))
     context = {
         "hoster": hoster,
         "membership": membership,
