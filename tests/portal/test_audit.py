@@ -12,9 +12,11 @@ from portal.models import AuditEvent
 
 @pytest.mark.django_db
 def test_chain_links_every_event(hoster_a, owner_a):
+    before = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     first = log_action(owner_a, "portal.test.first", hoster_a, {"n": 1})
     second = log_action(None, "portal.test.second", None, {"when": first.at})
-    assert first.prev_hash == GENESIS
+    assert first.prev_hash == (before or GENESIS)
+    assert AuditEvent.objects.order_by("id").first().prev_hash == GENESIS
     assert second.prev_hash == first.hash
     assert verify_chain() is None
     call_command("verify_audit_log")
