@@ -15,7 +15,7 @@ def publish_fixtures(sender: AppConfig, using: str = "default", **kwargs) -> Non
 
     if QuestionnaireVersion._meta.db_table not in connections[using].introspection.table_names():
         return
-    load_questionnaires()
+    load_questionnaires(audit=False)
 
 
 class AssessmentsConfig(AppConfig):

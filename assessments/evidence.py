@@ -27,6 +27,7 @@ OOXML_TYPES = {
     "xl/": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".svg", ".heic", ".emf", ".wmf")
+PROGRAM_TYPES = {"exe", "elf", "dex", "swf", "crx", "deb", "rpm", "wasm", "class"}
 MACRO_MARKERS = ("vbaproject.bin", "basic/", "scripts/")
 PDF_FORBIDDEN_NAMES = {
     "/JavaScript": "javascript",
@@ -94,9 +95,14 @@ def detect_document(content: bytes) -> DetectedDocument:
         return DetectedDocument("pdf", "application/pdf")
     if content.startswith(b"PK\x03\x04"):
         return _detect_zip_document(content)
+    if guessed is not None and guessed.extension in PROGRAM_TYPES:
+        raise EvidenceRefused(
+            _("This file is a program (%(mime)s), whatever its name says. Programs are never accepted as evidence.")
+            % {"mime": guessed.mime}
+        )
     if guessed is not None:
         raise EvidenceRefused(
-            _("This file is a %(type)s (%(mime)s), not an accepted document. Accepted: %(accepted)s.")
+            _("This file's content is %(type)s (%(mime)s), not an accepted document. Accepted: %(accepted)s.")
             % {"type": guessed.extension.upper(), "mime": guessed.mime, "accepted": ACCEPTED_DESCRIPTION}
         )
     return _detect_text(content)

@@ -24,8 +24,11 @@ class Published:
 
 
 @transaction.atomic
-def publish_questionnaire(questionnaire: Questionnaire, source: str) -> Published:
-    """Store `questionnaire` once; the same code and version with other content is refused."""
+def publish_questionnaire(questionnaire: Questionnaire, source: str, *, audit: bool = True) -> Published:
+    """Store `questionnaire` once; the same code and version with other content is refused.
+
+    `migrate` publishes without an audit event, like any schema or data migration; the command audits.
+    """
     definition = questionnaire_to_dict(questionnaire)
     digest = checksum(definition)
     existing = QuestionnaireVersion.objects.filter(code=questionnaire.code, version=questionnaire.version).first()
@@ -45,21 +48,22 @@ def publish_questionnaire(questionnaire: Questionnaire, source: str) -> Publishe
         checksum=digest,
         source=source,
     )
-    log_action(
-        None,
-        "assessments.questionnaire.published",
-        version,
-        {"code": version.code, "version": version.version, "checksum": digest, "source": source},
-    )
+    if audit:
+        log_action(
+            None,
+            "assessments.questionnaire.published",
+            version,
+            {"code": version.code, "version": version.version, "checksum": digest, "source": source},
+        )
     return Published(version, created=True)
 
 
-def load_questionnaires(directory: Path | None = None) -> list[Published]:
+def load_questionnaires(directory: Path | None = None, *, audit: bool = True) -> list[Published]:
     """Publish every `<code>.yaml` of the directory (the fixtures by default); refuses the first bad file loudly."""
     directory = directory or questionnaire_dir()
     if not directory.is_dir():
         return []
     results: list[Published] = []
     for path in sorted(directory.glob("*.yaml")):
-        results.append(publish_questionnaire(load_questionnaire(path), path.name))
+        results.append(publish_questionnaire(load_questionnaire(path), path.name, audit=audit))
     return results

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.catalogue import Criterion
 from assessments.evidence import detect_document, read_limited, sanitise_filename
@@ -431,6 +432,13 @@ def evidence_rule_text(rule: str) -> str:
     }[rule]
 
 
+EVIDENCE_NEEDED = {
+    "document": gettext_lazy("a document"),
+    "url": gettext_lazy("a web address (URL)"),
+    "document_or_url": gettext_lazy("a document or a web address (URL)"),
+}
+
+
 def missing_items(assessment: Assessment) -> list[MissingItem]:
     """What blocks submission, in questionnaire order."""
     answers = {answer.criterion_code: answer for answer in assessment.answers.prefetch_related("evidence")}
@@ -456,8 +464,8 @@ def missing_items(assessment: Assessment) -> list[MissingItem]:
                 MissingItem(
                     criterion.code,
                     "evidence",
-                    _("%(code)s: missing evidence (%(rule)s)")
-                    % {"code": criterion.code, "rule": evidence_rule_text(criterion.evidence).lower()},
+                    _("%(code)s: missing evidence (%(needed)s)")
+                    % {"code": criterion.code, "needed": EVIDENCE_NEEDED[criterion.evidence]},
                 )
             )
     return missing

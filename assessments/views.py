@@ -181,8 +181,10 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     upload = form.cleaned_data.get("file")
     try:
         if upload is not None:
-            services.attach_evidence_file(request.user, assessment, code, upload, upload.name)
-            messages.success(request, _("%(code)s: document %(name)s added.") % {"code": code, "name": upload.name})
+            evidence = services.attach_evidence_file(request.user, assessment, code, upload, upload.name)
+            messages.success(
+                request, _("%(code)s: document %(name)s added.") % {"code": code, "name": evidence.original_name}
+            )
         else:
             services.attach_evidence_url(request.user, assessment, code, form.cleaned_data["url"])
             messages.success(request, _("%(code)s: web address added.") % {"code": code})

@@ -1,0 +1,53 @@
+"""Django admin for staff: assessments are read-only here, since every change must go through the services."""
+
+from django.contrib import admin
+
+from assessments.models import Answer, Assessment, Evidence, QuestionnaireVersion, Snapshot
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(QuestionnaireVersion)
+class QuestionnaireVersionAdmin(ReadOnlyAdmin):
+    list_display = ("code", "version", "published_at", "checksum")
+    exclude = ("definition",)
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ("criterion_code", "value", "na", "justification", "comment", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ("hoster", "questionnaire", "period_start", "period_end", "status", "submitted_at")
+    list_filter = ("status", "questionnaire")
+    search_fields = ("hoster__name", "hoster__slug")
+    inlines = [AnswerInline]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("answer", "kind", "original_name", "detected_type", "size", "sha256", "uploaded_at")
+    list_filter = ("kind", "detected_type")
+    exclude = ("file",)
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("assessment", "created_at", "sha256")
