@@ -1,6 +1,10 @@
-"""URL routes of the scoring app."""
+"""API routes of the measured-data side (under /api/v1/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from scoring.api import NoticeImportView
 
 app_name = "scoring_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("notices/", NoticeImportView.as_view(), name="notices"),
+]

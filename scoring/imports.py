@@ -11,12 +11,12 @@ import csv
 import hashlib
 import io
 import json
+import re
 import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,6 +37,8 @@ PROGRESS_EVERY = 20000
 _STAGE_CHUNK = 5000
 
 # A validated row, in the staging table's column order.
+# The host part of an absolute URL or of one without a scheme ("example.com/path"); IPv6 hosts in brackets.
+_URL_HOST = re.compile(r"(?:(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//)?(?:[^@/?#\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:/?#\s\[\]]+)")
 StagedRow = tuple[str, datetime, datetime | None, str | None, int | None, int | None, int | None, str, str, str]
 Progress = Callable[[int, int], None]
 
@@ -111,7 +113,7 @@ class RowValidator:
                     % {"value": text}
                 )
             value = value.replace(tzinfo=self.tz)
-        return value.astimezone(UTC)
+        return value
 
     def validate(
         self, line: int, notice_id: str, reported: str, removed: str, ip: str, asn: str, hoster: str, url: str
@@ -173,10 +175,11 @@ class RowValidator:
         url = url.strip()
         url_sha256 = url_host = ""
         if url:
-            try:
-                url_host = (urlsplit(url if "//" in url else "//" + url).hostname or "")[:255]
-            except ValueError:
+            match = _URL_HOST.match(url)
+            if match is None:
                 self.error(line, "url", _("This is not a URL."))
+            else:
+                url_host = match.group(1).lower()[:255]
             url_sha256 = hashlib.sha256(url.encode()).hexdigest()
         if len(self.errors) != errors_before:
             return None
@@ -282,6 +285,16 @@ def _record_rows(records: Sequence[Any], validator: RowValidator) -> Iterator[St
             yield row
 
 
+NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
 class _Staging:
     """The connection-local staging table and the set-based merge, with the few vendor differences."""
 
@@ -313,12 +326,22 @@ class _Staging:
             self._insert(rows)
 
     def _copy(self, rows: Iterable[StagedRow]) -> None:
+        """Stream the rows as COPY text, formatted here: much cheaper than adapting each value."""
         with connection.cursor() as cursor:
-            pg_cursor = cursor.cursor
-            with pg_cursor.copy(f"COPY {self.TABLE} FROM STDIN") as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
+            with cursor.cursor.copy(f"COPY {self.TABLE} FROM STDIN") as copy:
+                chunk: list[str] = []
+                for notice_id, reported, removed, ip, asn, declared, hoster, attribution, sha, host in rows:
+                    chunk.append(
+                        f"{_copy_text(notice_id)}\t{reported.isoformat()}\t"
+                        f"{removed.isoformat() if removed else NULL}\t{ip or NULL}\t"
+                        f"{NULL if asn is None else asn}\t{NULL if declared is None else declared}\t"
+                        f"{NULL if hoster is None else hoster}\t{attribution}\t{sha}\t{_copy_text(host)}\n"
+                    )
+                    if len(chunk) >= _STAGE_CHUNK:
+                        copy.write("".join(chunk))
+                        chunk = []
+                if chunk:
+                    copy.write("".join(chunk))
             cursor.execute(f"ANALYZE {self.TABLE}")
 
     def _insert(self, rows: Iterable[StagedRow]) -> None:

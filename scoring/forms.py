@@ -1,0 +1,139 @@
+"""Forms of the measured-data pages: notice upload, metric periods and disputes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import available_timezones
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Hoster
+
+SMALL = "form-control form-control-sm"
+_ZONES = sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+
+
+class NoticeUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Notice file (CSV)"),
+        help_text=_("Header notice_id,reported_at,removed_at,ip,asn and optionally hoster,url; UTF-8."),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "form-control"}),
+    )
+    source = forms.SlugField(
+        label=_("Source"),
+        initial="meldpunt",
+        max_length=50,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_("Who reported these notices; notice IDs are unique per source."),
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone of timestamps without offset"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        choices=[("", _("None: every timestamp carries its offset"))] + [(zone, zone) for zone in _ZONES],
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".csv"):
+            raise forms.ValidationError(_("Upload a .csv file."))
+        return upload
+
+
+def default_period() -> tuple[date, date]:
+    """The last twelve whole weeks up to and including today."""
+    end = timezone.localdate() + timedelta(days=1)
+    return end - timedelta(weeks=12), end
+
+
+class PeriodForm(forms.Form):
+    """A measurement period `[from, to)` in local dates, the cut-off and the norm."""
+
+    date_from = forms.DateField(
+        label=_("From (included)"), widget=forms.DateInput(attrs={"type": "date", "class": SMALL})
+    )
+    date_to = forms.DateField(label=_("To (excluded)"), widget=forms.DateInput(attrs={"type": "date", "class": SMALL}))
+    as_of = forms.DateTimeField(
+        label=_("Cut-off"),
+        required=False,
+        help_text=_("Removals after this moment count as open; empty means the end of the period."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": SMALL}),
+    )
+    norm_hours = forms.DecimalField(
+        label=_("Norm (hours)"),
+        initial=24,
+        min_value=1,
+        max_value=720,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": SMALL, "step": "any"}),
+    )
+
+    def __init__(self, data=None, **kwargs) -> None:
+        date_from, date_to = default_period()
+        defaults = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "norm_hours": "24"}
+        merged = {**defaults, **{k: v for k, v in (data or {}).items() if v}}
+        super().__init__(merged, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from >= date_to:
+            self.add_error("date_to", _("The end lies after the start."))
+        elif date_from and date_to and (date_to - date_from).days > 3 * 366:
+            self.add_error("date_to", _("Choose a period of at most three years."))
+        return cleaned
+
+    @property
+    def period(self) -> tuple[date, date, datetime | None, float]:
+        """The valid period, or the default one when the input was not valid."""
+        if self.is_valid():
+            data = self.cleaned_data
+            return data["date_from"], data["date_to"], data.get("as_of"), float(data.get("norm_hours") or 24)
+        date_from, date_to = default_period()
+        return date_from, date_to, None, 24.0
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this notice not yours?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("For example: the IP address was transferred to another company on a given date."),
+    )
+
+
+class ResolveDisputeForm(forms.Form):
+    REATTRIBUTE, EXCLUDE, REJECT = "reattribute", "exclude", "reject"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            (REATTRIBUTE, _("Uphold: attribute the notice to another hoster")),
+            (EXCLUDE, _("Uphold: exclude the notice from the metrics")),
+            (REJECT, _("Reject: the attribution stands")),
+        ],
+    )
+    new_hoster = forms.ModelChoiceField(
+        label=_("New hoster"),
+        queryset=Hoster.objects.all(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the decision"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+    def __init__(self, *args, current_hoster: Hoster | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if current_hoster is not None:
+            self.fields["new_hoster"].queryset = Hoster.objects.exclude(pk=current_hoster.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REATTRIBUTE and not cleaned.get("new_hoster"):
+            self.add_error("new_hoster", _("Choose the hoster the notice belongs to."))
+        return cleaned

@@ -1,0 +1,76 @@
+"""Benchmark: a 1,000,000-row notice file end to end against a plain COPY of the same file; run with `make bench`."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from scoring.imports import import_notices
+from scoring.models import Notice
+from tests.bench.notice_data import make_hosters, write_notice_file
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+HOSTERS = 2000
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def copy_baseline(path: Path) -> float:
+    """Seconds for a plain client-side COPY of the file into an unindexed table of text columns."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_copy_baseline (notice_id text, reported_at text, removed_at text, ip text,"
+            " asn text, hoster text, url text)"
+        )
+        started = time.perf_counter()
+        with (
+            path.open("rb") as stream,
+            cursor.cursor.copy("COPY bench_copy_baseline FROM STDIN (FORMAT csv, HEADER)") as copy,
+        ):
+            while chunk := stream.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT COUNT(*) FROM bench_copy_baseline")
+        assert cursor.fetchone()[0] == ROWS
+        cursor.execute("DROP TABLE bench_copy_baseline")
+    return elapsed
+
+
+def timed_import(path: Path) -> tuple[float, object]:
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        result = import_notices(stream=stream, source="bench")
+    return time.perf_counter() - started, result
+
+
+@pytest.mark.bench
+@pytest.mark.django_db(transaction=True)
+def test_import_one_million_rows(tmp_path: Path) -> None:
+    make_hosters(HOSTERS)
+    path = write_notice_file(tmp_path / "notices.csv", ROWS, HOSTERS)
+    size_mb = path.stat().st_size / 1e6
+    rss_before = peak_rss_mb()
+    baseline = copy_baseline(path) if connection.vendor == "postgresql" else None
+
+    first_seconds, first = timed_import(path)
+    assert first.ok and first.created == ROWS
+    again_seconds, again = timed_import(path)
+    assert again.ok and again.unchanged == ROWS and again.created == again.updated == 0
+    assert Notice.objects.count() == ROWS
+    rss_after = peak_rss_mb()
+
+    print(f"\n[bench import] {connection.vendor}: {ROWS:,} rows, {size_mb:.0f} MB file, {HOSTERS} hosters")
+    if baseline is not None:
+        print(f"  plain COPY into unindexed table: {baseline:.2f} s ({ROWS / baseline:,.0f} rows/s)")
+    print(f"  first import:  {first_seconds:.2f} s = {ROWS / first_seconds:,.0f} rows/s ({first.summary()})")
+    print(f"  second import: {again_seconds:.2f} s = {ROWS / again_seconds:,.0f} rows/s (all unchanged)")
+    if baseline is not None:
+        print(f"  ratio to COPY: first {first_seconds / baseline:.2f}x, second {again_seconds / baseline:.2f}x")
+    print(f"  peak RSS of the test process: {rss_before:.0f} MB before the imports, {rss_after:.0f} MB after")
