@@ -278,8 +278,11 @@ def save_answer(user: User, assessment: Assessment, criterion_code: str, data: A
 
 
 def _answer_for_evidence(assessment: Assessment, criterion_code: str) -> Answer:
-    if criterion_code not in assessment.questionnaire.criteria_by_code:
+    criterion = assessment.questionnaire.criteria_by_code.get(criterion_code)
+    if criterion is None:
         raise Http404
+    if criterion.evidence == "none":
+        raise ValidationError(_("%(code)s asks for no evidence.") % {"code": criterion_code})
     answer, _created = Answer.objects.get_or_create(assessment=assessment, criterion_code=criterion_code)
     return answer
 
@@ -290,9 +293,9 @@ def attach_evidence_file(
 ) -> Evidence:
     """Sniff, hash and store an uploaded document; EvidenceRefused (nothing stored) when it may not enter."""
     _ensure_editable(_lock(assessment))
+    answer = _answer_for_evidence(assessment, criterion_code)
     content = read_limited(upload, settings.EVIDENCE_MAX_BYTES)
     detected = detect_document(content)
-    answer = _answer_for_evidence(assessment, criterion_code)
     evidence = Evidence(
         answer=answer,
         kind=Evidence.Kind.FILE,

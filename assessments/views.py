@@ -74,7 +74,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = services.get_assessment_for(request.user, pk)
     context = _context(request, assessment)
     context["progress"] = services.progress_of(assessment)
-    context["missing"] = services.missing_items(assessment) if context["can_submit"] else []
+    context["missing"] = services.missing_items(assessment) if context["can_edit"] else []
     context["snapshots"] = assessment.snapshots.all()
     return render(request, "assessments/detail.html", context)
 

@@ -227,3 +227,12 @@ def test_evidence_can_be_removed_in_draft(client_for, editor_a, draft_a, django_
     assert not Evidence.objects.exists()
     assert stored_files() == []
     assert AuditEvent.objects.filter(action="assessments.evidence.removed").count() == 1
+
+
+@pytest.mark.django_db
+def test_no_evidence_is_taken_where_the_criterion_asks_for_none(client_for, editor_a, draft_a):
+    assert draft_a.questionnaire.criteria_by_code["KYC-4"].evidence == "none"
+    response = upload(client_for(editor_a), draft_a, "KYC-4", "p.pdf", make_pdf())
+    assert page_messages(response) == ["KYC-4: KYC-4 asks for no evidence."]
+    assert not Evidence.objects.exists()
+    assert stored_files() == []

@@ -130,3 +130,13 @@ def test_a_new_assessment_can_start_once_the_old_one_is_decided(owner_a, hoster_
         services.start_assessment(owner_a, hoster_a, *services.default_period())
     Assessment.objects.filter(pk=draft_a.pk).update(status=Assessment.Status.APPROVED)
     assert services.start_assessment(owner_a, hoster_a, *services.default_period()).status == "draft"
+
+
+@pytest.mark.django_db
+def test_editors_see_what_is_missing_but_only_owners_get_the_submit_button(client_for, owner_a, editor_a, draft_a):
+    html = client_for(editor_a).get(f"/assessments/{draft_a.pk}/").content.decode()
+    assert "KYC-1: not answered" in html
+    answer_everything(owner_a, draft_a)
+    html = client_for(editor_a).get(f"/assessments/{draft_a.pk}/").content.decode()
+    assert "An owner can now submit the assessment." in html and "Submit the assessment" not in html
+    assert "Submit the assessment" in client_for(owner_a).get(f"/assessments/{draft_a.pk}/").content.decode()
