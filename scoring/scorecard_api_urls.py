@@ -1,3 +1,9 @@
-"""URL routes (filled in by the feature that owns this file)."""
+"""API routes of the score cards, mounted at /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from scoring import scorecard_api
+
+urlpatterns = [
+    path("assessments/<int:pk>/score/", scorecard_api.AssessmentScoreView.as_view(), name="scorecard_api_score"),
+]

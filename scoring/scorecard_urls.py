@@ -1,3 +1,12 @@
-"""URL routes (filled in by the feature that owns this file)."""
+"""URL routes of the score-card pages, mounted at the site root."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from scoring import scorecard_views
+
+urlpatterns = [
+    path("scorecards/assessments/<int:pk>/", scorecard_views.scorecard_detail, name="scorecard_detail"),
+    path("scorecards/assessments/<int:pk>/preview/", scorecard_views.scorecard_preview, name="scorecard_preview"),
+    path("scorecards/what-if/", scorecard_views.scorecard_whatif, name="scorecard_whatif"),
+    path("scorecards/impact/", scorecard_views.scorecard_impact, name="scorecard_impact"),
+]
