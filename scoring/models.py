@@ -187,4 +187,7 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hoster} disputes {self.notice}"
+
+
 from scoring.ratings import Rating, ScoringModelVersion  # noqa: E402, F401  (models split by concern)
+from scoring.certificates import Certificate, CertificateEvent, MonitorPeriod, SerialCounter  # noqa: E402, F401  (models split by concern)

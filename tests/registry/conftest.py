@@ -1,0 +1,18 @@
+"""Fixtures of the certification tests: certified hosters A and B, and the time frozen where it matters."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.certificates import Certificate
+from tests.registry.helpers import GRADE_B_ANSWERS, certify
+
+
+@pytest.fixture
+def certificate_a(owner_a, hoster_a, supervisor) -> Certificate:
+    return certify(owner_a, hoster_a, supervisor)
+
+
+@pytest.fixture
+def certificate_b(owner_b, hoster_b, supervisor) -> Certificate:
+    return certify(owner_b, hoster_b, supervisor, answers=GRADE_B_ANSWERS)
