@@ -18,13 +18,15 @@ HOSTERS = 2000
 
 
 def fill_notices(batch_id: int, first_hoster: int) -> None:
-    """ROWS notices generated in SQL: report times spread over 2024, removal after 0–60 h or open, skewed hosters."""
+    """ROWS notices generated in SQL: report times spread over 2024, removal after 0 to 60 h or open, skewed hosters."""
     if connection.vendor == "postgresql":
         sql = """
             INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn, url_sha256, url_host,
                                         declared_hoster_id, hoster_id, attribution, excluded, batch_id)
-            SELECT 'bench', 'N' || g, r, CASE WHEN g %% 50 = 0 THEN NULL ELSE r + (g %% 216000) * interval '1 second' END,
-                   NULL, NULL, '', '', NULL, CASE WHEN g %% 97 = 0 THEN NULL ELSE %s + (g * g) %% %s END, 'asn', false, %s
+            SELECT 'bench', 'N' || g, r,
+                   CASE WHEN g %% 50 = 0 THEN NULL ELSE r + (g %% 216000) * interval '1 second' END,
+                   NULL, NULL, '', '', NULL,
+                   CASE WHEN g %% 97 = 0 THEN NULL ELSE %s + (g * g) %% %s END, 'asn', false, %s
             FROM (SELECT g, timestamptz '2024-01-01 00:00:00+00' + (g %% 31536000) * interval '1 second' AS r
                   FROM generate_series(1::bigint, %s) AS g) AS s
         """
