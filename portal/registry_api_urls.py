@@ -1,3 +1,16 @@
-"""URL routes (filled in by the feature that owns this file)."""
+"""Public API routes under /api/v1/ (no authentication): registry, hoster profiles, certificates."""
 
-urlpatterns: list = []
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from portal import registry_api
+
+urlpatterns = [
+    path("registry/", login_not_required(registry_api.RegistryList.as_view()), name="public_registry"),
+    path("hosters/<slug:slug>/", login_not_required(registry_api.HosterProfile.as_view()), name="public_hoster"),
+    path(
+        "certificates/<str:serial>/",
+        login_not_required(registry_api.CertificateDetail.as_view()),
+        name="public_certificate",
+    ),
+]

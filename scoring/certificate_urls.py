@@ -1,3 +1,15 @@
-"""URL routes (filled in by the feature that owns this file)."""
+"""Supervisor routes for certificates and monitor periods (no namespace, mounted at the site root)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from scoring import certificate_views as views
+
+urlpatterns = [
+    path("supervision/certificates/", views.certificate_list, name="supervision_certificates"),
+    path(
+        "supervision/certificates/<str:serial>/<slug:action>/",
+        views.certificate_action,
+        name="supervision_certificate_action",
+    ),
+    path("supervision/monitor-periods/", views.monitor_periods, name="supervision_monitor_periods"),
+]

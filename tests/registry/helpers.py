@@ -101,10 +101,11 @@ def bulk_certificates(count: int, *, owner_email_prefix: str = "bulk") -> list[C
     )
     now = timezone.now()
     year = timezone.localdate(now).year
+    first = 900000 + Certificate.objects.count()
     return Certificate.objects.bulk_create(
         [
             Certificate(
-                serial=f"GH-{year}-{900000 + i:06d}",
+                serial=f"GH-{year}-{first + i:06d}",
                 hoster=hoster,
                 assessment=assessment,
                 rating=rating,
