@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,15 @@ class ScoringModel:
     certifiable_grades: tuple[str, ...]
     gates: tuple[Gate, ...]
     inconclusive_reason: LocalizedText
+
+    @cached_property
+    def criteria_by_code(self) -> Mapping[str, Criterion]:
+        """Every questionnaire criterion by code; scoring thousands of cards looks them up often."""
+        return {criterion.code: criterion for criterion in self.questionnaire.criteria}
+
+    @cached_property
+    def scored_criteria(self) -> tuple[Criterion, ...]:
+        return tuple(criterion for criterion in self.questionnaire.criteria if criterion.scored)
 
     def grade_for(self, score: float) -> str:
         """The grade of ``score`` by the boundaries alone (no gates)."""
@@ -543,10 +553,9 @@ def _resolve_answers(model: ScoringModel, answers: Mapping[str, AnswerInput | st
     questionnaire = model.questionnaire
     resolved: dict[str, AnswerInput] = {}
     for code, given in answers.items():
-        try:
-            criterion = questionnaire.criterion(code)
-        except KeyError:
-            raise ScoringInputError(f"unknown criterion {code!r} (not in questionnaire {questionnaire.code})") from None
+        criterion = model.criteria_by_code.get(code)
+        if criterion is None:
+            raise ScoringInputError(f"unknown criterion {code!r} (not in questionnaire {questionnaire.code})")
         if not criterion.scored:
             continue
         answer = given if isinstance(given, AnswerInput) else AnswerInput(value=given)
@@ -653,11 +662,7 @@ def score(
             f"metrics were computed at a {metrics.norm_hours:g}-hour norm;"
             f" model {model.code} uses {model.norm_hours:g} hours"
         )
-    lines = [
-        _questionnaire_line(model, criterion, resolved.get(criterion.code))
-        for criterion in model.questionnaire.criteria
-        if criterion.scored
-    ]
+    lines = [_questionnaire_line(model, criterion, resolved.get(criterion.code)) for criterion in model.scored_criteria]
     lines += [_measured_line(model, measured, metrics) for measured in model.measured]
 
     included = [line for line in lines if line.included]
