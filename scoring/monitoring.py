@@ -136,12 +136,38 @@ def _suspension_reason(card: ScoreCard) -> tuple[str, str]:
     return english, dutch
 
 
+def suspend_if_gates_fail(certificate: Certificate, now: datetime) -> bool:
+    """Recheck one valid certificate and suspend it, reason stated, when a gate fails now; whether it was."""
+    card, metrics = recheck(certificate, now)
+    failed = card.failed_gates
+    if not failed or _recently_reinstated(certificate, now):
+        return False
+    reason, reason_nl = _suspension_reason(card)
+    try:
+        suspend_certificate(
+            certificate,
+            None,
+            reason,
+            reason_nl=reason_nl,
+            automatic=True,
+            data={
+                "gates": [gate.to_dict() for gate in failed],
+                "grade_now": card.grade,
+                "score_now": card.score,
+                "metrics": metrics,
+            },
+        )
+    except CertificationRefused:  # a supervisor or a concurrent run changed it meanwhile
+        return False
+    return True
+
+
 def monitor_certificates(now: datetime | None = None) -> MonitoringResult:
     """One monitoring run; idempotent, so a second run the same day changes nothing more."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = MonitoringResult()
-    base = Certificate.objects.without_documents().select_related(
+    base = Certificate.objects.defer("pdf").select_related(
         "hoster", "rating__model_version__questionnaire", "assessment__questionnaire"
     )
     for certificate in base.live().filter(valid_until__lt=today):
@@ -153,26 +179,6 @@ def monitor_certificates(now: datetime | None = None) -> MonitoringResult:
             result.warned.append((certificate.serial, days_left))
     for certificate in base.current(today).order_by("pk"):
         result.checked += 1
-        card, metrics = recheck(certificate, now)
-        failed = card.failed_gates
-        if not failed or _recently_reinstated(certificate, now):
-            continue
-        reason, reason_nl = _suspension_reason(card)
-        try:
-            suspend_certificate(
-                certificate,
-                None,
-                reason,
-                reason_nl=reason_nl,
-                automatic=True,
-                data={
-                    "gates": [gate.to_dict() for gate in failed],
-                    "grade_now": card.grade,
-                    "score_now": card.score,
-                    "metrics": metrics,
-                },
-            )
-        except CertificationRefused:  # a supervisor or a concurrent run changed it meanwhile
-            continue
-        result.suspended.append(certificate.serial)
+        if suspend_if_gates_fail(certificate, now):
+            result.suspended.append(certificate.serial)
     return result

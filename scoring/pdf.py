@@ -102,10 +102,9 @@ def _bar(score: float | None, width: float = 55 * mm, height: float = 3.2 * mm) 
 
 
 def _qr(value: str, size: float = 34 * mm) -> Drawing:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
+    # Sized directly rather than scaled from getBounds(), which would draw the whole code an extra time.
+    drawing = Drawing(size, size)
+    drawing.add(QrCodeWidget(value, barLevel="M", barWidth=size, barHeight=size))
     return drawing
 
 
