@@ -83,12 +83,25 @@ class QuestionnaireVersion(models.Model):
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def visible_to(self, user: User) -> AssessmentQuerySet:
-        """The assessments a user may read: their hosters' ones; every one for supervisors."""
+        """The assessments a user may read: their hosters' ones and those they audit; every one for supervisors."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_supervisor:
             return self.all()
-        return self.filter(hoster__memberships__user=user).distinct()
+        mine = Q(hoster__memberships__user=user)
+        if user.is_auditor:
+            mine |= Q(assignments__auditor=user)
+        return self.filter(mine).distinct()
+
+    def assigned_to(self, user: User) -> AssessmentQuerySet:
+        """The assessments `user` is assigned to audit (none once they lose the auditor role)."""
+        if not user.is_authenticated or not user.is_auditor:
+            return self.none()
+        return self.filter(assignments__auditor=user)
+
+    def awaiting_assignment(self) -> AssessmentQuerySet:
+        """Submitted assessments no auditor has been assigned to yet, oldest first."""
+        return self.filter(status=Assessment.Status.SUBMITTED).order_by("submitted_at", "pk")
 
     def open(self) -> AssessmentQuerySet:
         return self.filter(status__in=Assessment.OPEN_STATUSES)
@@ -161,8 +174,8 @@ class Assessment(models.Model):
         return self.period_end + timedelta(days=1)
 
     def auditor_can_access(self, user: User) -> bool:
-        """Whether `user` is the auditor assigned to this assessment; assignments come with the review."""
-        return False
+        """Whether `user` is an auditor assigned to this assessment."""
+        return user.is_authenticated and user.is_auditor and self.assignments.filter(auditor=user).exists()
 
 
 class Answer(models.Model):
@@ -278,3 +291,145 @@ class Snapshot(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("A snapshot is frozen and cannot be deleted.")
+
+
+# Review ---------------------------------------------------------------------------------------------------------
+
+
+class AppendOnly(models.Model):
+    """A record that is written once: saving it again or deleting it raises."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError(f"A {self._meta.verbose_name} cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def for_auditor(self, user: User) -> AssignmentQuerySet:
+        return self.filter(auditor=user)
+
+
+class Assignment(AppendOnly):
+    """A supervisor's assignment of an auditor to review one assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="assignments")
+    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["assessment", "auditor"], name="one_assignment_per_auditor")]
+
+    def __str__(self) -> str:
+        return f"{self.auditor} → {self.assessment}"
+
+
+class AnswerReviewQuerySet(ImmutableQuerySet):
+    def latest_by_criterion(self) -> dict[int, dict[str, AnswerReview]]:
+        """Per assessment, per criterion code, the review in force (the latest one)."""
+        latest: dict[int, dict[str, AnswerReview]] = {}
+        for review in self.order_by("created_at", "id"):
+            latest.setdefault(review.assessment_id, {})[review.criterion_code] = review
+        return latest
+
+    def in_force(self, assessment: Assessment) -> dict[str, AnswerReview]:
+        """The review in force per criterion code of one assessment."""
+        reviews = self.filter(assessment=assessment).select_related("reviewer")
+        return reviews.latest_by_criterion().get(assessment.pk, {})
+
+
+class AnswerReview(AppendOnly):
+    """An auditor's verdict on one criterion's answer in one round; the latest per criterion is the one in force."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CLARIFICATION = "clarification", _("Clarification requested")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="answer_reviews")
+    criterion_code = models.CharField(_("criterion"), max_length=20)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    note = models.TextField(_("note"), max_length=5000)
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.PROTECT, null=True, related_name="answer_reviews", verbose_name=_("round")
+    )
+    evidence = models.JSONField(_("evidence checked"), default=list, encoder=DjangoJSONEncoder)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+
+    objects = AnswerReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "created_at", "id"]
+        verbose_name = _("answer review")
+        verbose_name_plural = _("answer reviews")
+        indexes = [models.Index(fields=["assessment", "criterion_code"], name="answer_review_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_code}: {self.decision}"
+
+
+class Comment(AppendOnly):
+    """One message in the thread of an assessment (no criterion) or of one of its answers; never edited."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="comments")
+    criterion_code = models.CharField(_("criterion"), max_length=20, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.criterion_code or self.assessment_id}: {self.body[:40]}"
+
+
+class Decision(AppendOnly):
+    """The auditor's final decision on an assessment, with its written rationale and whether it certifies."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    rationale = models.TextField(_("rationale"), max_length=10000)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+    rating = models.ForeignKey(
+        "scoring.Rating",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified rating"),
+    )
+    certifiable = models.BooleanField(_("certifiable"), default=False)
+    certifiable_problems = models.JSONField(_("why it does not certify"), default=list, blank=True)
+    certificate_serial = models.CharField(_("certificate"), max_length=20, blank=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.outcome}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,15 @@ from django.utils.translation import gettext_lazy
 
 from assessments.catalogue import Criterion
 from assessments.evidence import detect_document, read_limited, sanitise_filename
-from assessments.models import Answer, Assessment, Evidence, QuestionnaireVersion, Snapshot, last_full_months
+from assessments.models import (
+    Answer,
+    AnswerReview,
+    Assessment,
+    Evidence,
+    QuestionnaireVersion,
+    Snapshot,
+    last_full_months,
+)
 from portal.audit import log_action
 from portal.models import Hoster, MemberRole, Membership, Role, User
 from portal.notify import notify
@@ -201,12 +210,26 @@ def clean_answer(criterion: Criterion, data: AnswerInput) -> tuple[AnswerInput, 
     return cleaned, errors
 
 
-def _ensure_editable(assessment: Assessment) -> None:
+def codes_in_question(assessment: Assessment) -> list[str]:
+    """The criteria an auditor asked to clarify, the only ones the hoster may change while changes are requested."""
+    reviews = AnswerReview.objects.in_force(assessment)
+    return sorted(code for code, review in reviews.items() if review.decision == AnswerReview.Decision.CLARIFICATION)
+
+
+def _ensure_editable(assessment: Assessment, codes: Iterable[str] = ()) -> None:
     if not assessment.is_editable:
         raise AssessmentLocked(
             _("This assessment is %(status)s; its answers cannot be changed.")
             % {"status": assessment.get_status_display().lower()}
         )
+    if assessment.status == Assessment.Status.CHANGES_REQUESTED:
+        allowed = codes_in_question(assessment)
+        refused = sorted(set(codes) - set(allowed))
+        if refused:
+            raise AssessmentLocked(
+                _("The auditor asked for changes to %(allowed)s only; %(refused)s cannot be changed in this round.")
+                % {"allowed": ", ".join(allowed) or "—", "refused": ", ".join(refused)}
+            )
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -244,26 +267,34 @@ def validate_answers(
 def save_answers(
     user: User, assessment: Assessment, answers: dict[str, AnswerInput], *, via: str = "web"
 ) -> list[Answer]:
-    """Validate every answer, then store them all or none; raises AnswersInvalid with per-criterion messages."""
+    """Validate every answer, then store them all or none; raises AnswersInvalid with per-criterion messages.
+
+    While changes are requested only the answers in question may change (unchanged ones may be sent along).
+    """
     _ensure_editable(_lock(assessment))
     cleaned, errors = validate_answers(assessment, answers)
     if errors:
         raise AnswersInvalid(errors)
     existing = {answer.criterion_code: answer for answer in assessment.answers.all()}
-    saved: list[Answer] = []
-    changes: dict[str, dict[str, Any]] = {}
+    updates: dict[str, tuple[Answer, tuple[str, bool, str, str]]] = {}
     for code, data in cleaned.items():
         answer = existing.get(code) or Answer(assessment=assessment, criterion_code=code)
-        before = (answer.value, answer.na, answer.justification, answer.comment)
         after = (data.value, data.na, data.justification, data.comment)
-        if answer.pk is not None and before == after:
-            saved.append(answer)
+        if answer.pk is None or (answer.value, answer.na, answer.justification, answer.comment) != after:
+            updates[code] = (answer, after)
+    _ensure_editable(assessment, updates)
+    saved: list[Answer] = []
+    changes: dict[str, dict[str, Any]] = {}
+    for code in cleaned:
+        if code not in updates:
+            saved.append(existing[code])
             continue
+        answer, after = updates[code]
         answer.value, answer.na, answer.justification, answer.comment = after
         answer.updated_by = user
         answer.save()
         saved.append(answer)
-        changes[code] = {"value": data.value, "na": data.na, "comment": bool(data.comment)}
+        changes[code] = {"value": answer.value, "na": answer.na, "comment": bool(answer.comment)}
     if changes:
         log_action(user, "assessments.answers.saved", assessment, {"answers": changes, "via": via})
         Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
@@ -292,7 +323,7 @@ def attach_evidence_file(
     user: User, assessment: Assessment, criterion_code: str, upload: IO[bytes], name: str
 ) -> Evidence:
     """Sniff, hash and store an uploaded document; EvidenceRefused (nothing stored) when it may not enter."""
-    _ensure_editable(_lock(assessment))
+    _ensure_editable(_lock(assessment), [criterion_code])
     answer = _answer_for_evidence(assessment, criterion_code)
     content = read_limited(upload, settings.EVIDENCE_MAX_BYTES)
     detected = detect_document(content)
@@ -331,7 +362,7 @@ def attach_evidence_file(
 
 @transaction.atomic
 def attach_evidence_url(user: User, assessment: Assessment, criterion_code: str, url: str) -> Evidence:
-    _ensure_editable(_lock(assessment))
+    _ensure_editable(_lock(assessment), [criterion_code])
     url = url.strip()
     URLValidator(schemes=["https", "http"], message=_("Enter a web address starting with https://."))(url)
     answer = _answer_for_evidence(assessment, criterion_code)
@@ -342,9 +373,9 @@ def attach_evidence_url(user: User, assessment: Assessment, criterion_code: str,
 
 @transaction.atomic
 def remove_evidence(user: User, assessment: Assessment, evidence: Evidence) -> None:
-    _ensure_editable(_lock(assessment))
     if evidence.answer.assessment_id != assessment.pk:
         raise Http404
+    _ensure_editable(_lock(assessment), [evidence.answer.criterion_code])
     data = {"criterion": evidence.answer.criterion_code, **evidence.as_snapshot()}
     name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
     evidence.delete()
@@ -501,7 +532,11 @@ def snapshot_data(assessment: Assessment) -> dict[str, Any]:
 
 @transaction.atomic
 def submit_assessment(user: User, assessment: Assessment, *, send_mail: bool = True) -> Snapshot:
-    """Freeze the answers and evidence hashes and hand the assessment in; SubmissionBlocked lists what is missing."""
+    """Freeze the answers and evidence hashes and hand the assessment in; SubmissionBlocked lists what is missing.
+
+    A first submission waits for a supervisor to assign auditors; a resubmission after changes were requested goes
+    straight back to the assigned auditors (in review), who are told by e-mail.
+    """
     if role_in(user, assessment) != MemberRole.OWNER:
         raise PermissionDenied(_("Only an owner of %(hoster)s may submit.") % {"hoster": assessment.hoster})
     _lock(assessment)
@@ -515,26 +550,33 @@ def submit_assessment(user: User, assessment: Assessment, *, send_mail: bool = T
         raise SubmissionBlocked(missing)
     snapshot = Snapshot.objects.create(assessment=assessment, created_by=user, data=snapshot_data(assessment))
     previous = assessment.status
-    assessment.status = Assessment.Status.SUBMITTED
+    resubmission = previous == Assessment.Status.CHANGES_REQUESTED
+    assessment.status = Assessment.Status.IN_REVIEW if resubmission else Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = user
     assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     log_action(
         user,
-        "assessments.assessment.submitted",
+        "assessments.assessment.resubmitted" if resubmission else "assessments.assessment.submitted",
         assessment,
         {"from": previous, "to": assessment.status, "snapshot": snapshot.pk, "snapshot_sha256": snapshot.sha256},
     )
-    if send_mail:
-        recipients = {
-            *User.objects.filter(memberships__hoster=assessment.hoster, memberships__role=MemberRole.OWNER),
-            *User.objects.filter(groups__name=Role.SUPERVISOR),
-        }
-        transaction.on_commit(
-            lambda: notify(
-                sorted(recipients, key=lambda u: u.pk),
-                "email/assessments_submitted",
-                {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user},
-            )
+    if not send_mail:
+        return snapshot
+    if resubmission:
+        auditors = list(User.objects.filter(assignments__assessment=assessment).order_by("pk"))
+        context = {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user}
+        transaction.on_commit(lambda: notify(auditors, "email/review_resubmitted", context))
+        return snapshot
+    recipients = {
+        *User.objects.filter(memberships__hoster=assessment.hoster, memberships__role=MemberRole.OWNER),
+        *User.objects.filter(groups__name=Role.SUPERVISOR),
+    }
+    transaction.on_commit(
+        lambda: notify(
+            sorted(recipients, key=lambda u: u.pk),
+            "email/assessments_submitted",
+            {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user},
         )
+    )
     return snapshot
