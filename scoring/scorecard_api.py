@@ -34,7 +34,7 @@ class CriterionScoreSerializer(serializers.Serializer):
     points = serializers.FloatField(allow_null=True, help_text="0-10; null when N/A or inconclusive.")
     weight = serializers.FloatField()
     contribution = serializers.FloatField(help_text="Points of the total; the contributions add up to `score`.")
-    status = serializers.ChoiceField(choices=["scored", "na", "inconclusive", "unanswered"])
+    status = serializers.CharField(help_text="`scored`, `na`, `inconclusive` (both left out) or `unanswered`.")
 
 
 class ScoreCardSerializer(serializers.Serializer):
