@@ -52,13 +52,14 @@ def test_the_preview_matches_the_engine(assessment_a, owner_a, client_for):
     assert f"What to do to reach {expected.next_grade}" in html
     for change in expected.changes:
         assert f"<strong>{change.criterion}</strong>" in html
+    assert "lifts gate identity-verification" in html  # answering KYC-2 better lifts that gate
 
 
 def test_the_preview_shows_the_measured_data_of_the_period(assessment_a, owner_a, client_for):
     response = client_for(owner_a).get(reverse("scorecard_preview", args=[assessment_a.pk]))
     metrics = response.context["metrics"]
     assert (metrics["notices"], metrics["open"], metrics["from"], metrics["to"]) == (20, 2, "2025-01-01", "2026-01-01")
-    assert "Measured from 2025-01-01 up to 2026-01-01" in response.content.decode()
+    assert "Notices reported from 2025-01-01 up to (not including) 2026-01-01" in response.content.decode()
 
 
 def test_the_preview_follows_the_answers(assessment_a, owner_a, client_for):
