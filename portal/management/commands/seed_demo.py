@@ -7,8 +7,9 @@ from django.db import transaction
 
 from portal import demo
 
-# Each app's `demo.seed()` extends the core's demo data, in this order.
-DEMO_MODULES = ["assessments.demo", "scoring.demo"]
+# Each module's `seed(stdout)` extends the core demo, in this order: notices first, so the
+# assessments reviewed in the demo are scored on measured data, and certificates last.
+DEMO_MODULES = ["scoring.demo", "assessments.demo", "scoring.certificate_demo"]
 
 
 class Command(BaseCommand):
