@@ -196,17 +196,18 @@ def test_verified_counts_only_accepted_answers_and_rejected_ones_score_zero(host
     assert by_callable == by_mapping == verified
 
 
-def test_verified_uses_the_registered_review_hook_and_nothing_is_accepted_without_one(hoster_a):
+def test_verified_asks_the_registered_review_hook(hoster_a):
     assessment = make_assessment(hoster_a)
     nothing = scorecards.compute_scorecard(assessment, basis="verified")
     assert nothing.score == 0 and all(
         item.status is not Status.SCORED for item in nothing.criteria if not item.code.startswith("MEA")
     )
+    registered = scorecards._accepted_provider
     scorecards.register_accepted_answers(lambda assessments: {a.pk: set(best_answers()) for a in assessments})
     try:
         assert scorecards.compute_scorecard(assessment, basis="verified") == scorecards.compute_scorecard(assessment)
     finally:
-        scorecards.register_accepted_answers(None)
+        scorecards.register_accepted_answers(registered)
 
 
 def test_a_model_for_another_questionnaire_is_refused(hoster_a):
