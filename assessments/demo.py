@@ -1,18 +1,23 @@
-"""Demo self-assessments: a half-filled draft for BulkHost and a submitted one with evidence for CleanHost."""
+"""Demo self-assessments in every review state: a draft, one awaiting an auditor, one in review, one with changes
+requested, and an approved and a rejected one from the year before. Idempotent: each is made once per hoster and period.
+"""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import TextIO
 
+from django.contrib.auth.models import Group
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from assessments import services
+from assessments import review, services
 from assessments.catalogue import Criterion
 from assessments.loader import load_questionnaires
-from assessments.models import Assessment, QuestionnaireVersion
-from portal.models import Hoster, User
+from assessments.models import AnswerReview, Assessment, QuestionnaireVersion, last_full_months
+from portal.demo import ensure_user
+from portal.models import Hoster, MemberRole, Membership, Role, User
 
 # Realistic, imperfect answers for the demo (any criterion not listed gets its best option).
 DEMO_CHOICES = {"KYC-1": "informal", "HCS-2": "most", "NTD-3": "within_4h", "COM-5": "irregular"}
@@ -63,23 +68,135 @@ def fill(owner: User, assessment: Assessment, criteria: list[Criterion], *, evid
             )
 
 
+# An extra demo hoster, so that every open review state has a hoster of its own (one open assessment per hoster).
+EXTRA_HOSTER = ("tidyhost", "TidyHost", "TidyHost B.V.", [64503], ["203.0.113.128/25"])
+CLARIFY = {
+    "HCS-2": "Your answer says most upload customers are connected. Please add the HashCheckService statistics export.",
+    "NTD-3": "The policy you attached names 8 hours, not 4. Which is it?",
+}
+
+
+def ensure_extra_hoster() -> Hoster:
+    slug, name, legal, asns, prefixes = EXTRA_HOSTER
+    hoster, _created = Hoster.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": name,
+            "legal_name": legal,
+            "website": f"https://{slug}.example",
+            "abuse_email": f"abuse@{slug}.example",
+            "asns": asns,
+            "prefixes": prefixes,
+            "verification": Hoster.Verification.VERIFIED,
+        },
+    )
+    for role, language in ((MemberRole.OWNER, "en"), (MemberRole.EDITOR, "nl")):
+        user = ensure_user(f"{role}@{slug}.example", language=language)
+        Membership.objects.get_or_create(user=user, hoster=hoster, defaults={"role": role})
+    return hoster
+
+
+def _people(hoster: Hoster) -> tuple[User | None, User | None, User | None]:
+    owner = User.objects.filter(email=f"owner@{hoster.slug}.example").first()
+    auditor = User.objects.filter(email="auditor@goodhoster.example", groups__name=Role.AUDITOR).first()
+    supervisor = User.objects.filter(email="supervisor@goodhoster.example", groups__name=Role.SUPERVISOR).first()
+    return owner, auditor, supervisor
+
+
+def _submitted(hoster: Hoster, owner: User, questionnaire: QuestionnaireVersion, period: tuple[date, date]):
+    assessment = services.start_assessment(owner, hoster, *period, questionnaire)
+    fill(owner, assessment, list(questionnaire.parsed.criteria), evidence=True)
+    services.submit_assessment(owner, assessment, send_mail=False)
+    return assessment
+
+
+def _review_all(auditor: User, assessment: Assessment, verdicts: dict[str, tuple[str, str]]) -> None:
+    """Judge every answer: accepted unless `verdicts` says otherwise."""
+    for answer in assessment.answers.order_by("criterion_code"):
+        decision, note = verdicts.get(
+            answer.criterion_code, (AnswerReview.Decision.ACCEPTED, "Consistent with the evidence.")
+        )
+        review.review_answer(auditor, assessment, answer.criterion_code, decision, note)
+
+
+def _scenario(state: str, hoster: Hoster, questionnaire: QuestionnaireVersion, period: tuple[date, date]) -> str:
+    owner, auditor, supervisor = _people(hoster)
+    if owner is None or auditor is None or supervisor is None:
+        return ""
+    criteria = list(questionnaire.parsed.criteria)
+    if state == "draft":
+        assessment = services.start_assessment(owner, hoster, *period, questionnaire)
+        fill(owner, assessment, criteria[: len(criteria) // 2], evidence=True)
+        return assessment.get_status_display()
+    assessment = _submitted(hoster, owner, questionnaire, period)
+    if state == "submitted":
+        return assessment.get_status_display()
+    review.assign_auditor(supervisor, assessment, auditor, send_mail=False)
+    if state == "in_review":
+        for answer in assessment.answers.order_by("criterion_code")[:8]:
+            review.review_answer(auditor, assessment, answer.criterion_code, "accepted", "Matches the evidence.")
+    elif state == "changes_requested":
+        clarify = {code: (AnswerReview.Decision.CLARIFICATION, note) for code, note in CLARIFY.items()}
+        _review_all(auditor, assessment, clarify)
+        review.post_comment(auditor, assessment, "Thank you, the evidence is well organised.", "")
+        review.request_changes(
+            auditor, assessment, "Two answers need a clarification; the rest is accepted.", send_mail=False
+        )
+        editor = User.objects.filter(email=f"editor@{hoster.slug}.example").first() or owner
+        review.post_comment(editor, assessment, "We will upload the statistics export this week.", "HCS-2")
+    elif state == "approved":
+        rejected = "The ID checks described are not in the policy document; only e-mail is verified."
+        _review_all(auditor, assessment, {"KYC-2": (AnswerReview.Decision.REJECTED, rejected)})
+        review.decide(
+            auditor,
+            assessment,
+            "approved",
+            "The answers are backed by the documents, except identity verification, which scores 0.",
+            send_mail=False,
+        )
+    elif state == "rejected":
+        _review_all(
+            auditor,
+            assessment,
+            {"NTD-1": (AnswerReview.Decision.REJECTED, "The procedure asks for a police report before removal.")},
+        )
+        review.decide(
+            auditor,
+            assessment,
+            "rejected",
+            "Meldpunt notices are not handled as coming from a trusted reporter (NTD-1).",
+            send_mail=False,
+        )
+    assessment.refresh_from_db()
+    return assessment.get_status_display()
+
+
 def seed(stdout: TextIO) -> None:
     load_questionnaires()
     questionnaire = QuestionnaireVersion.objects.current()
     if questionnaire is None:
         stdout.write("No questionnaire published; no demo assessments.\n")
         return
-    period = services.default_period()
-    criteria = list(questionnaire.parsed.criteria)
-    for slug, submitted in (("bulkhost", False), ("cleanhost", True)):
+    if not Group.objects.filter(name=Role.AUDITOR).exists():
+        return
+    recent = services.default_period()
+    earlier = last_full_months(recent[0])
+    extra = ensure_extra_hoster()
+    stdout.write(f"Demo logins of {extra.name}: owner@{extra.slug}.example, editor@{extra.slug}.example\n")
+    scenarios = [
+        ("steadyhost", earlier, "rejected"),
+        (extra.slug, earlier, "approved"),
+        ("bulkhost", recent, "draft"),
+        ("cleanhost", recent, "submitted"),
+        ("steadyhost", recent, "in_review"),
+        (extra.slug, recent, "changes_requested"),
+    ]
+    for slug, period, state in scenarios:
         hoster = Hoster.objects.filter(slug=slug).first()
-        owner = User.objects.filter(email=f"owner@{slug}.example").first()
-        if hoster is None or owner is None or Assessment.objects.filter(hoster=hoster).exists():
+        if hoster is None or Assessment.objects.filter(hoster=hoster, period_start=period[0]).exists():
             continue
-        assessment = services.start_assessment(owner, hoster, *period, questionnaire)
-        if submitted:
-            fill(owner, assessment, criteria, evidence=True)
-            services.submit_assessment(owner, assessment, send_mail=False)
-        else:
-            fill(owner, assessment, criteria[: len(criteria) // 2], evidence=True)
-        stdout.write(f"Demo assessment for {hoster.name}: {assessment.get_status_display()}\n")
+        if Assessment.objects.filter(hoster=hoster).open().exists():
+            continue
+        shown = _scenario(state, hoster, questionnaire, period)
+        if shown:
+            stdout.write(f"Demo assessment for {hoster.name}, {period[0]:%b %Y} to {period[1]:%b %Y}: {shown}\n")

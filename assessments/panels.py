@@ -1,10 +1,11 @@
-"""Dashboard panels of the assessments app: a hoster's assessments, and what supervisors should look at."""
+"""Dashboard panels of the assessments app: a hoster's assessments, what awaits supervisors and auditors."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
 from assessments.models import Assessment
+from assessments.review import queue_for
 from assessments.services import progress_of
 from portal.dashboard import Panel
 
@@ -28,6 +29,11 @@ def panels(request: HttpRequest) -> list[Panel]:
             )
         )
     if request.user.is_supervisor:
-        submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED).select_related("hoster")[:10]
+        submitted = Assessment.objects.awaiting_assignment().select_related("hoster")[:10]
         result.append(Panel("assessments/panels/supervisor.html", {"submitted": list(submitted)}, order=30))
+    if request.user.is_auditor:
+        open_reviews = queue_for(request.user).filter(
+            status__in=[Assessment.Status.IN_REVIEW, Assessment.Status.CHANGES_REQUESTED]
+        )[:5]
+        result.append(Panel("assessments/panels/auditor.html", {"open": list(open_reviews)}, order=16))
     return result

@@ -111,14 +111,15 @@ def eligible_auditors(assessment: Assessment) -> list[User]:
 
 def _mail_on_commit(users: list[User], template: str, context: dict[str, Any]) -> None:
     """Mail only once the change is stored, so a refused or rolled-back step sends nothing."""
-    transaction.on_commit(lambda: notify(users, template, context))
+    if users:
+        transaction.on_commit(lambda: notify(users, template, context))
 
 
 # Assignment ------------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def assign_auditor(supervisor: User, assessment: Assessment, auditor: User) -> Assignment:
+def assign_auditor(supervisor: User, assessment: Assessment, auditor: User, *, send_mail: bool = True) -> Assignment:
     """Assign an auditor; the first assignment starts the review (submitted → in review).
 
     A member of the hoster can never audit it (conflict of interest), whatever else they are.
@@ -151,7 +152,9 @@ def assign_auditor(supervisor: User, assessment: Assessment, auditor: User) -> A
         {"auditor": auditor.email, "from": previous, "to": assessment.status},
     )
     _mail_on_commit(
-        [auditor], "email/review_assigned", {"assessment": assessment, "hoster": assessment.hoster, "by": supervisor}
+        [auditor] if send_mail else [],
+        "email/review_assigned",
+        {"assessment": assessment, "hoster": assessment.hoster, "by": supervisor},
     )
     return assignment
 
@@ -285,7 +288,7 @@ def evidence_acceptance(assessment: Assessment) -> Callable[[Criterion, Answer],
 
 
 @transaction.atomic
-def request_changes(auditor: User, assessment: Assessment, message: str = "") -> list[str]:
+def request_changes(auditor: User, assessment: Assessment, message: str = "", *, send_mail: bool = True) -> list[str]:
     """Hand the assessment back (in review → changes requested) for the answers marked for clarification."""
     _require_reviewer(auditor, assessment)
     _lock(assessment)
@@ -310,7 +313,7 @@ def request_changes(auditor: User, assessment: Assessment, message: str = "") ->
     )
     reviews = AnswerReview.objects.in_force(assessment)
     _mail_on_commit(
-        owners_and_editors(assessment),
+        owners_and_editors(assessment) if send_mail else [],
         "email/review_changes_requested",
         {
             "assessment": assessment,
@@ -365,7 +368,7 @@ def post_comment(user: User, assessment: Assessment, body: str, criterion_code: 
 
 
 @transaction.atomic
-def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str) -> Decision:
+def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, *, send_mail: bool = True) -> Decision:
     """Approve or reject (in review → approved | rejected) with a written rationale.
 
     Approval needs no answer still awaiting clarification (unreviewed answers simply do not count), saves the
@@ -408,7 +411,7 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str) 
         },
     )
     _mail_on_commit(
-        owners_and_supervisors(assessment),
+        owners_and_supervisors(assessment) if send_mail else [],
         "email/review_decided",
         {"assessment": assessment, "hoster": assessment.hoster, "decision": decision},
     )

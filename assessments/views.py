@@ -23,12 +23,16 @@ from portal.models import MemberRole
 
 def _context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
     role = services.role_in(request.user, assessment)
+    in_question = (
+        services.codes_in_question(assessment) if assessment.status == Assessment.Status.CHANGES_REQUESTED else []
+    )
     return {
         "assessment": assessment,
         "questionnaire": assessment.questionnaire.parsed,
         "role": role,
         "can_edit": assessment.is_editable and role in {MemberRole.OWNER, MemberRole.EDITOR},
         "can_submit": role == MemberRole.OWNER and assessment.status in Assessment.SUBMITTABLE_STATUSES,
+        "in_question": in_question,
     }
 
 
@@ -101,12 +105,16 @@ def _render_section(
     items = []
     for criterion in section.criteria:
         answer = answers.get(criterion.code)
-        form = (bound or {}).get(criterion.code) or AnswerForm.for_answer(
-            criterion, answer, disabled=not context["can_edit"]
+        # While changes are requested only the answers in question stay open.
+        editable = context["can_edit"] and (
+            assessment.status != Assessment.Status.CHANGES_REQUESTED or criterion.code in context["in_question"]
         )
+        form = (bound or {}).get(criterion.code) or AnswerForm.for_answer(criterion, answer, disabled=not editable)
         items.append(
             {
                 "criterion": criterion,
+                "editable": editable,
+                "in_question": criterion.code in context["in_question"],
                 "form": form,
                 "answer": answer,
                 "evidence": list(answer.evidence.all()) if answer else [],
