@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -16,8 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from portal.models import Hoster
-from portal.registry_views import monitored_rows, registry_queryset
+from portal.registry_views import REGISTRY_CACHE_SECONDS, monitored_rows, registry_queryset
 from scoring.certificates import Certificate, CertificateEvent, CertificateStatus
+from scoring.certification import registry_generation
 
 STATUS_CHOICES = CertificateStatus.choices
 
@@ -149,6 +151,15 @@ class RegistryList(PublicAPIView, generics.ListAPIView):
     """Every hoster with a valid certificate today."""
 
     serializer_class = RegistryEntrySerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Pages are cached until a certificate changes, like the registry page.
+        key = f"registry:api:{registry_generation()}:{request.build_absolute_uri()}"
+        data = cache.get(key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            cache.set(key, data, REGISTRY_CACHE_SECONDS)
+        return Response(data)
 
     def get_queryset(self):
         params = self.request.query_params

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,8 +23,11 @@ from django.views.decorators.http import require_GET
 
 from portal.models import Hoster
 from scoring.certificates import Certificate, CertificateEvent, CertificateStatus, MonitorPeriod
+from scoring.certification import registry_generation
 
 PAGE_SIZE = 25
+REGISTRY_CACHE_SECONDS = 60
+"""Also the longest a page can lag behind a change when the cache is per process rather than shared."""
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 LICENCE_LINK = f'<{LICENCE["url"]}>; rel="license"'
 SORTS = {
@@ -79,14 +83,37 @@ def registry_queryset(params: dict[str, Any]) -> QuerySet[Certificate]:
     return certificates.order_by(*SORTS.get(params.get("sort") or "name", SORTS["name"]))
 
 
+def registry_listing(params: dict[str, Any], page_number: str | None) -> dict[str, Any]:
+    """One page of the registry: its rows, count and rendered table, cached until a certificate changes."""
+    query = urlencode({key: value for key, value in sorted(params.items()) if value})
+    key = f"registry:page:{registry_generation()}:{translation.get_language()}:{query}:{page_number}"
+    listing = cache.get(key)
+    if listing is None:
+        page = Paginator(registry_queryset(params), PAGE_SIZE).get_page(page_number)
+        rows = [
+            {
+                "slug": certificate.hoster.slug,
+                "name": certificate.hoster.name,
+                "grade": certificate.grade,
+                "score": certificate.score,
+                "serial": certificate.serial,
+                "valid_until": certificate.valid_until,
+            }
+            for certificate in page.object_list
+        ]
+        table = render_to_string("registry/_table.html", {"rows": rows, "page": page, "query": query})
+        listing = {"rows": rows, "count": page.paginator.count, "table": table}
+        cache.set(key, listing, REGISTRY_CACHE_SECONDS)
+    return listing
+
+
 @login_not_required
 @require_GET
 def registry(request: HttpRequest) -> HttpResponse:
     form = RegistryFilterForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(registry_queryset(params), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({key: value for key, value in params.items() if value})
-    return render(request, "registry/list.html", {"form": form, "page": page, "query": query, "licence": LICENCE})
+    listing = registry_listing(params, request.GET.get("page"))
+    return render(request, "registry/list.html", {"form": form, **listing, "licence": LICENCE})
 
 
 def _localized(title: dict[str, str]) -> str:

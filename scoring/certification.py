@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -41,8 +43,22 @@ INCLUDED_STATUSES = ("scored", "unanswered")
 DEFAULT_NORM_HOURS = 24.0
 
 
+REGISTRY_GENERATION_KEY = "registry:generation"
+
+
 class CertificationRefused(ValueError):
     """A certificate action the rules do not allow; the message says why, for the person who tried."""
+
+
+def registry_generation() -> int:
+    """A number that changes whenever a certificate changes; the public registry caches under it."""
+    return cache.get_or_set(REGISTRY_GENERATION_KEY, time.time_ns, None)
+
+
+def registry_changed() -> None:
+    # Now, so this process's next page is fresh, and again after commit, so no page read mid-transaction stays.
+    cache.set(REGISTRY_GENERATION_KEY, time.time_ns(), None)
+    transaction.on_commit(lambda: cache.set(REGISTRY_GENERATION_KEY, time.time_ns(), None))
 
 
 # --- who hears about it ---------------------------------------------------------------------------------------
@@ -196,6 +212,7 @@ def record_event(
 def set_state(certificate: Certificate, state: str, at: Any) -> None:
     Certificate.objects.filter(pk=certificate.pk).update(state=state, state_changed_at=at)
     certificate.state, certificate.state_changed_at = state, at
+    registry_changed()
 
 
 @transaction.atomic
@@ -243,6 +260,7 @@ def issue_certificate(assessment: Assessment, rating: Rating, actor: User | None
     certificate.pdf = render_certificate_pdf(certificate)
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.save()
+    registry_changed()
     record_event(certificate, CertificateEvent.Kind.ISSUED, actor, at=now)
     for old in previous:
         kind = (

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from scoring.certificates import Certificate
 from tests.registry.helpers import GRADE_B_ANSWERS, certify
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The registry caches pages in the (per-process) cache; each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -171,3 +171,9 @@ def test_the_api_docs_load_their_assets_from_this_site(client):
     assert any("swagger-ui" in asset for asset in assets)
     for asset in assets:
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_a_cached_registry_page_follows_a_change_at_once(client, certificate_a, certificate_b, supervisor):
+    assert client.get(REGISTRY).json()["count"] == 2
+    suspend_certificate(certificate_b, supervisor, "Checking the takedown records.")
+    assert [entry["slug"] for entry in client.get(REGISTRY).json()["results"]] == ["hoster-a"]
