@@ -164,7 +164,10 @@ def answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "error": error,
             "progress": services.progress_of(assessment),
         }
-        return render(request, "assessments/_answer_saved.html", context)
+        response = render(request, "assessments/_answer_saved.html", context)
+        if saved:
+            response["HX-Trigger"] = "answerSaved"  # the score-card preview refreshes itself
+        return response
     if error:
         raise PermissionDenied(error)
     section_obj = _section_of(assessment, criterion.section)

@@ -202,3 +202,17 @@ def test_the_list_shows_only_visible_assessments(client_for, owner_a, supervisor
     assert len(client_for(supervisor).get("/assessments/").context["rows"]) == 2
     assert set(Assessment.objects.visible_to(owner_a)) == {draft_a}
     assert set(Assessment.objects.visible_to(supervisor)) == {draft_a, draft_b}
+
+
+@pytest.mark.django_db
+def test_section_page_embeds_the_live_score_preview_and_autosave_refreshes_it(client_for, editor_a, draft_a):
+    client = client_for(editor_a)
+    html = client.get(f"/assessments/{draft_a.pk}/sections/KYC/").content.decode()
+    assert f'hx-get="/scorecards/assessments/{draft_a.pk}/preview/"' in html
+    assert 'hx-trigger="load, answerSaved from:body"' in html
+    saved = client.post(f"/assessments/{draft_a.pk}/answers/KYC-2/", {"value": "identity"}, HTTP_HX_REQUEST="true")
+    assert saved["HX-Trigger"] == "answerSaved"
+    refused = client.post(f"/assessments/{draft_a.pk}/answers/KYC-2/", {"value": "foo"}, HTTP_HX_REQUEST="true")
+    assert "HX-Trigger" not in refused
+    preview = client.get(f"/scorecards/assessments/{draft_a.pk}/preview/", HTTP_HX_REQUEST="true")
+    assert preview.status_code == 200
