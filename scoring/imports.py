@@ -34,12 +34,12 @@ NOTICE_ID_MAX = 100
 ASN_MAX = 4294967295
 STORED_ERRORS_MAX = 1000
 PROGRESS_EVERY = 20000
-_STAGE_CHUNK = 5000
 
-# A validated row, in the staging table's column order.
 # The host part of an absolute URL or of one without a scheme ("example.com/path"); IPv6 hosts in brackets.
 _URL_HOST = re.compile(r"(?:(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//)?(?:[^@/?#\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:/?#\s\[\]]+)")
-StagedRow = tuple[str, datetime, datetime | None, str | None, int | None, int | None, int | None, str, str, str]
+# A validated row in the column order of `_Staging.COLUMNS`; timestamps as ISO 8601 text with an offset, the IP as
+# given (valid; PostgreSQL's inet normalises it, the SQLite loader writes the canonical form).
+StagedRow = tuple[str, str, str | None, str | None, int | None, int | None, int | None, str, str, str]
 Progress = Callable[[int, int], None]
 
 
@@ -83,7 +83,11 @@ class _Bad(ValueError):
 
 
 class RowValidator:
-    """Validates and normalises rows; collects every error instead of stopping at the first."""
+    """Validates and normalises rows; collects every error instead of stopping at the first.
+
+    Hot path: a million-row file goes through `validate` once per row, so it creates no objects beyond the
+    staged tuple (timestamps stay text when they are already plain ISO 8601 with an offset).
+    """
 
     def __init__(
         self, tz: tzinfo | None, hoster_ids: Mapping[str, int], attributor: Attributor, label: str = "line"
@@ -96,12 +100,14 @@ class RowValidator:
         self.bad_lines: set[int] = set()
         self.seen: set[str] = set()
         self.rows = 0
+        self.unattributed = 0  # valid rows that no hoster claims
 
     def error(self, line: int, column: str, message: str) -> None:
         self.errors.append(RowError(line, column, message, self.label))
         self.bad_lines.add(line)
 
-    def _timestamp(self, text: str) -> datetime:
+    def _timestamp(self, text: str) -> tuple[datetime, str]:
+        """The instant and its text for the database: ISO 8601 with an explicit offset."""
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
@@ -113,7 +119,12 @@ class RowValidator:
                     % {"value": text}
                 )
             value = value.replace(tzinfo=self.tz)
-        return value
+            return value, value.isoformat()
+        # `YYYY-MM-DDTHH:MM:SSZ` and `…±HH:MM` (also with a fraction) are read alike everywhere; any other
+        # form Python accepts (week dates, basic format, long fractions) is written out canonically.
+        if len(text) in (20, 25) and text[4] == text[7] == "-" and text[13] == text[16] == ":":
+            return value, text
+        return value, value.isoformat()
 
     def validate(
         self, line: int, notice_id: str, reported: str, removed: str, ip: str, asn: str, hoster: str, url: str
@@ -130,39 +141,37 @@ class RowValidator:
             self.error(line, "notice_id", _("“%(value)s” appears more than once in this file.") % {"value": notice_id})
         else:
             self.seen.add(notice_id)
-        reported_at = removed_at = None
+        reported_at = removed_text = None
         reported = reported.strip()
         if not reported:
             self.error(line, "reported_at", _("The time of the report is required."))
         else:
             try:
-                reported_at = self._timestamp(reported)
+                reported_at, reported = self._timestamp(reported)
             except _Bad as exc:
                 self.error(line, "reported_at", str(exc))
         removed = removed.strip()
         if removed:
             try:
-                removed_at = self._timestamp(removed)
+                removed_at, removed_text = self._timestamp(removed)
             except _Bad as exc:
                 self.error(line, "removed_at", str(exc))
             else:
                 if reported_at is not None and removed_at < reported_at:
                     self.error(line, "removed_at", _("The removal lies before the report."))
         ip = ip.strip()
-        canonical_ip = None
         if ip:
-            family = socket.AF_INET6 if ":" in ip else socket.AF_INET
             try:
-                canonical_ip = socket.inet_ntop(family, socket.inet_pton(family, ip))
+                socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
             except (OSError, ValueError):
                 self.error(line, "ip", _("“%(value)s” is not an IPv4 or IPv6 address.") % {"value": ip})
         asn = asn.strip()
         asn_value = None
         if asn:
             digits = asn[2:] if asn[:2] in ("AS", "as", "As", "aS") else asn
-            if digits.isdigit() and digits.isascii() and 1 <= int(digits) <= ASN_MAX:
-                asn_value = int(digits)
-            else:
+            asn_value = int(digits) if digits.isdigit() and digits.isascii() else 0
+            if not 1 <= asn_value <= ASN_MAX:
+                asn_value = None
                 self.error(line, "asn", _("“%(value)s” is not an AS number (1 to 4294967295).") % {"value": asn})
         hoster = hoster.strip()
         declared_id = None
@@ -183,12 +192,14 @@ class RowValidator:
             url_sha256 = hashlib.sha256(url.encode()).hexdigest()
         if len(self.errors) != errors_before:
             return None
-        hoster_id, attribution = self.attributor.attribute(declared_id, asn_value, canonical_ip)
+        hoster_id, attribution = self.attributor.attribute(declared_id, asn_value, ip or None)
+        if hoster_id is None:
+            self.unattributed += 1
         return (
             notice_id,
-            reported_at,
-            removed_at,
-            canonical_ip,
+            reported,
+            removed_text,
+            ip or None,
             asn_value,
             declared_id,
             hoster_id,
@@ -285,30 +296,62 @@ def _record_rows(records: Sequence[Any], validator: RowValidator) -> Iterator[St
             yield row
 
 
-NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_CHUNK = 1 << 21  # characters per `copy.write`
 
 
 def _copy_text(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_COPY_ESCAPES)
-    return value
+    """COPY text format: only backslash, tab, newline and carriage return need escaping."""
+    if value.isprintable() and "\\" not in value:
+        return value
+    return value.translate(_COPY_ESCAPES)
+
+
+class _Rollback(Exception):
+    """Leaves `transaction.atomic` undoing everything: a rejected file or a dry run."""
 
 
 class _Staging:
-    """The connection-local staging table and the set-based merge, with the few vendor differences."""
+    """Where the validated rows go, and the set-based merge, with the few vendor differences.
+
+    A source's first file goes straight into the notices (PostgreSQL `COPY`, SQLite `executemany`): nothing
+    to compare with. Later files go into a connection-local staging table first; the merge then updates
+    the changed notices and inserts the new ones with one statement each. Either way it all happens in
+    the caller's transaction, so a rejection or a crash leaves nothing behind.
+    """
 
     TABLE = "scoring_notice_stage"
+    COLUMNS = (
+        "notice_id",
+        "reported_at",
+        "removed_at",
+        "ip",
+        "asn",
+        "declared_hoster_id",
+        "hoster_id",
+        "attribution",
+        "url_sha256",
+        "url_host",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
         self.postgres = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        self.direct = False
+        self.loaded = 0
 
-    def create(self) -> None:
-        types = ("timestamptz", "inet", "bigint", "text") if self.postgres else ("text", "text", "integer", "text")
-        ts, ip, integer, text = types
+    def prepare(self) -> None:
+        """Choose the direct or the staged way (call inside the transaction) and create the staging table."""
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            if self.postgres:  # one import per source at a time, so "first file" stays true until commit
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scoring.notices:{self.source}"])
+            cursor.execute("SELECT 1 FROM scoring_notice WHERE source = %s LIMIT 1", [self.source])
+            self.direct = cursor.fetchone() is None
+            if self.direct:
+                return
+            types = ("timestamptz", "inet", "bigint", "text") if self.postgres else ("text", "text", "integer", "text")
+            ts, ip, integer, text = types
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.TABLE} (notice_id {text} NOT NULL, reported_at {ts} NOT NULL,"
                 f" removed_at {ts}, ip {ip}, asn {integer}, declared_hoster_id {integer}, hoster_id {integer},"
@@ -316,42 +359,66 @@ class _Staging:
             )
 
     def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+        if not self.direct:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
 
-    def load(self, rows: Iterable[StagedRow]) -> None:
+    def load(self, rows: Iterable[StagedRow], batch_id: int) -> None:
         if self.postgres:
-            self._copy(rows)
+            self._copy(rows, batch_id)
         else:
-            self._insert(rows)
+            self._insert(rows, batch_id)
 
-    def _copy(self, rows: Iterable[StagedRow]) -> None:
-        """Stream the rows as COPY text, formatted here: much cheaper than adapting each value."""
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {self.TABLE} FROM STDIN") as copy:
-                chunk: list[str] = []
-                for notice_id, reported, removed, ip, asn, declared, hoster, attribution, sha, host in rows:
-                    chunk.append(
-                        f"{_copy_text(notice_id)}\t{reported.isoformat()}\t"
-                        f"{removed.isoformat() if removed else NULL}\t{ip or NULL}\t"
-                        f"{NULL if asn is None else asn}\t{NULL if declared is None else declared}\t"
-                        f"{NULL if hoster is None else hoster}\t{attribution}\t{sha}\t{_copy_text(host)}\n"
-                    )
-                    if len(chunk) >= _STAGE_CHUNK:
-                        copy.write("".join(chunk))
-                        chunk = []
-                if chunk:
+    def _target(self) -> tuple[str, str]:
+        """The table and column list the rows go to; the direct way adds source, excluded and batch."""
+        columns = ", ".join(self.COLUMNS)
+        if self.direct:
+            return "scoring_notice", f"{columns}, source, excluded, batch_id"
+        return self.TABLE, columns
+
+    def _copy(self, rows: Iterable[StagedRow], batch_id: int) -> None:
+        """Stream the rows as COPY text in big chunks; the server stores them while Python reads on."""
+        table, columns = self._target()
+        suffix = f"\t{_copy_text(self.source)}\tf\t{batch_id}\n" if self.direct else "\n"
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            chunk: list[str] = []
+            size = 0
+            for notice_id, reported, removed, ip, asn, declared, hoster, attribution, sha, host in rows:
+                line = (
+                    f"{_copy_text(notice_id)}\t{reported}\t{removed or NULL}\t{ip or NULL}\t"
+                    f"{NULL if asn is None else asn}\t{NULL if declared is None else declared}\t"
+                    f"{NULL if hoster is None else hoster}\t{attribution}\t{sha}\t{_copy_text(host)}{suffix}"
+                )
+                chunk.append(line)
+                size += len(line)
+                self.loaded += 1
+                if size >= _COPY_CHUNK:
                     copy.write("".join(chunk))
-            cursor.execute(f"ANALYZE {self.TABLE}")
+                    chunk, size = [], 0
+            if chunk:
+                copy.write("".join(chunk))
 
-    def _insert(self, rows: Iterable[StagedRow]) -> None:
+    def _insert(self, rows: Iterable[StagedRow], batch_id: int) -> None:
         adapt = connection.ops.adapt_datetimefield_value
-        sql = f"INSERT INTO {self.TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 - table and column names are constants
+        table, columns = self._target()
+        extra = (self.source, False, batch_id) if self.direct else ()
+        marks = ", ".join(["%s"] * (len(self.COLUMNS) + len(extra)))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - table and column names are constants
         chunk: list[tuple] = []
         with connection.cursor() as cursor:
-            for row in rows:
-                chunk.append((row[0], adapt(row[1]), adapt(row[2]), *row[3:]))
-                if len(chunk) >= _STAGE_CHUNK:
+            for notice_id, reported, removed, ip, *rest in rows:
+                chunk.append(
+                    (
+                        notice_id,
+                        adapt(datetime.fromisoformat(reported)),
+                        adapt(datetime.fromisoformat(removed)) if removed else None,
+                        _canonical_ip(ip) if ip else None,
+                        *rest,
+                        *extra,
+                    )
+                )
+                self.loaded += 1
+                if len(chunk) >= _SQLITE_CHUNK:
                     cursor.executemany(sql, chunk)
                     chunk = []
             if chunk:
@@ -367,25 +434,12 @@ class _Staging:
             f" AND (n.hoster_id {d} s.hoster_id OR n.attribution <> s.attribution)))"
         )
 
-    def counts(self, source: str) -> tuple[int, int, int, int]:
-        """created, updated, unchanged and unattributed, as the merge would make them."""
-        changed = self._changed()
-        final_hoster_null = (
-            f"(CASE WHEN n.attribution = '{Attribution.DISPUTE}' THEN n.hoster_id ELSE s.hoster_id END) IS NULL"
-        )
-        sql = (
-            f"SELECT COUNT(*), SUM(CASE WHEN n.id IS NULL THEN 1 ELSE 0 END),"  # noqa: S608 - table and column names are constants
-            f" SUM(CASE WHEN n.id IS NOT NULL AND {changed} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN {final_hoster_null} AND (n.id IS NULL OR NOT n.excluded) THEN 1 ELSE 0 END)"
-            f" FROM {self.TABLE} s LEFT JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.notice_id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [source])
-            total, created, updated, unattributed = (int(v or 0) for v in cursor.fetchone())
-        return created, updated, total - created - updated, unattributed
-
-    def merge(self, source: str, batch_id: int) -> None:
+    def merge(self, source: str, batch_id: int) -> tuple[int, int]:
+        """Update the changed notices, insert the new ones; returns (created, updated)."""
+        if self.direct:  # the rows are in already, all of them new
+            return self.loaded, 0
         dispute = Attribution.DISPUTE
+        columns = ", ".join(self.COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE scoring_notice AS n SET reported_at = s.reported_at, removed_at = s.removed_at,"  # noqa: S608 - table and column names are constants
@@ -397,15 +451,35 @@ class _Staging:
                 f" FROM {self.TABLE} AS s WHERE n.source = %s AND n.notice_id = s.notice_id AND {self._changed()}",
                 [batch_id, source],
             )
+            updated = cursor.rowcount
             cursor.execute(
-                "INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn,"  # noqa: S608 - table and column names are constants
-                " declared_hoster_id, hoster_id, attribution, url_sha256, url_host, excluded, batch_id)"
-                " SELECT %s, s.notice_id, s.reported_at, s.removed_at, s.ip, s.asn, s.declared_hoster_id,"
-                " s.hoster_id, s.attribution, s.url_sha256, s.url_host, %s, %s"
-                f" FROM {self.TABLE} AS s WHERE NOT EXISTS"
+                f"INSERT INTO scoring_notice ({columns}, source, excluded, batch_id)"  # noqa: S608 - table and column names are constants
+                f" SELECT {columns}, %s, %s, %s FROM {self.TABLE} AS s WHERE NOT EXISTS"
                 " (SELECT 1 FROM scoring_notice n WHERE n.source = %s AND n.notice_id = s.notice_id)",
                 [source, False, batch_id, source],
             )
+            return cursor.rowcount, updated
+
+    def unattributed(self, source: str, staged_unattributed: int) -> int:
+        """The file's notices left without a hoster and counted, after the merge."""
+        if self.direct:
+            return staged_unattributed
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM scoring_notice n WHERE n.hoster_id IS NULL AND n.excluded = %s"  # noqa: S608 - table and column names are constants
+                f" AND n.source = %s AND EXISTS (SELECT 1 FROM {self.TABLE} s WHERE s.notice_id = n.notice_id)",
+                [False, source],
+            )
+            return int(cursor.fetchone()[0])
+
+
+NULL = "\\N"
+_SQLITE_CHUNK = 5000
+
+
+def _canonical_ip(ip: str) -> str:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    return socket.inet_ntop(family, socket.inet_pton(family, ip))
 
 
 def _fail_batch(batch: ImportBatch | None, status: str, errors: list[str]) -> None:
@@ -434,6 +508,7 @@ def import_notices(
 
     With `batch`, that batch (an upload waiting for the worker) records the outcome, also a rejection;
     without, a batch is created only when the import succeeds, so a rejected file stores nothing at all.
+    Everything happens in one transaction, which a rejection or a dry run rolls back.
     """
     validator = RowValidator(
         tz,
@@ -443,25 +518,12 @@ def import_notices(
     )
     hasher = _HashingReader(stream) if stream is not None else None
     rows = _csv_rows(stream, validator, progress, hasher) if hasher else _record_rows(records or [], validator)
-    staging = _Staging()
+    staging = _Staging(source)
     result = ImportResult(dry_run=dry_run, batch=batch)
+    given_batch = batch
     try:
-        staging.create()
-        staging.load(rows)
-        if hasher is not None and progress is not None:
-            progress(validator.rows, hasher.bytes_read)
-        if validator.errors:
-            result.errors = validator.errors
-            result.rejected = len(validator.bad_lines)
-            if batch is not None:
-                batch.rejected = result.rejected
-            _fail_batch(batch, ImportBatch.Status.REJECTED, [str(e) for e in validator.errors[:STORED_ERRORS_MAX]])
-            return result
-        result.created, result.updated, result.unchanged, result.unattributed = staging.counts(source)
-        if dry_run:
-            return result
-        file_sha256 = hasher.sha256.hexdigest() if hasher else _records_sha256(records or [])
         with transaction.atomic():
+            staging.prepare()
             if batch is None:
                 batch = ImportBatch.objects.create(
                     created_by=user,
@@ -470,7 +532,18 @@ def import_notices(
                     filename=filename,
                     status=ImportBatch.Status.RUNNING,
                 )
-            staging.merge(source, batch.pk)
+            staging.load(rows, batch.pk)
+            if hasher is not None and progress is not None:
+                progress(validator.rows, hasher.bytes_read)
+            if validator.errors:
+                raise _Rollback
+            result.created, result.updated = staging.merge(source, batch.pk)
+            result.unchanged = validator.rows - result.created - result.updated
+            result.unattributed = staging.unattributed(source, validator.unattributed)
+            staging.drop()
+            if dry_run:
+                raise _Rollback
+            file_sha256 = hasher.sha256.hexdigest() if hasher else _records_sha256(records or [])
             batch.source = source
             batch.timezone = str(tz or "")
             batch.file_sha256 = file_sha256
@@ -496,10 +569,19 @@ def import_notices(
                     "unattributed": result.unattributed,
                 },
             )
+    except _Rollback:
+        batch = given_batch
         result.batch = batch
+        if validator.errors:
+            result.errors = validator.errors
+            result.created = result.updated = result.unchanged = result.unattributed = 0
+            result.rejected = len(validator.bad_lines)
+            if batch is not None:
+                batch.rejected = result.rejected
+            _fail_batch(batch, ImportBatch.Status.REJECTED, [str(e) for e in validator.errors[:STORED_ERRORS_MAX]])
         return result
-    finally:
-        staging.drop()
+    result.batch = batch
+    return result
 
 
 def _records_sha256(records: Sequence[Any]) -> str:

@@ -109,18 +109,29 @@ class Notice(models.Model):
     asn = models.BigIntegerField(_("AS number"), null=True, blank=True)
     url_sha256 = models.CharField(_("URL SHA-256"), max_length=64, blank=True)
     url_host = models.CharField(_("host name"), max_length=255, blank=True)
+    # The three foreign keys have no database constraint: a million-row import would queue three deferred
+    # checks per row (most of its time). The import only writes hosters and the batch it has just read or
+    # created; deletions still go through the ORM, which applies on_delete (SET_NULL, PROTECT) as before.
     # The hoster the file named, kept apart so that re-attribution knows it must not override it.
     declared_hoster = models.ForeignKey(
-        Hoster, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        Hoster, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
     hoster = models.ForeignKey(
-        Hoster, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices", db_index=False
+        Hoster,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        db_index=False,
+        db_constraint=False,
     )
     attribution = models.CharField(
         _("attribution"), max_length=10, choices=Attribution.choices, default=Attribution.NONE
     )
     excluded = models.BooleanField(_("excluded"), default=False, help_text=_("Left out of every metric."))
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="notices", db_index=False)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="notices", db_index=False, db_constraint=False
+    )
 
     objects = NoticeQuerySet.as_manager()
 
