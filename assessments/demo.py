@@ -182,7 +182,6 @@ def seed(stdout: TextIO) -> None:
     recent = services.default_period()
     earlier = last_full_months(recent[0])
     extra = ensure_extra_hoster()
-    stdout.write(f"Demo logins of {extra.name}: owner@{extra.slug}.example, editor@{extra.slug}.example\n")
     scenarios = [
         ("steadyhost", earlier, "rejected"),
         (extra.slug, earlier, "approved"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -24,12 +22,6 @@ DEMO_HOSTERS = [
 ]
 
 
-@dataclass(frozen=True)
-class DemoLogin:
-    email: str
-    role: str
-
-
 def ensure_user(email: str, *, language: str = "nl", first_name: str = "") -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"username": email, "language": language, "first_name": first_name}
@@ -47,8 +39,7 @@ def ensure_totp(user: User) -> None:
         RecoveryCodes.activate(user)
 
 
-def seed() -> list[DemoLogin]:
-    logins: list[DemoLogin] = []
+def seed() -> None:
     for slug, name, legal, asns, prefixes, customers, domains in DEMO_HOSTERS:
         hoster, _ = Hoster.objects.get_or_create(
             slug=slug,
@@ -68,7 +59,6 @@ def seed() -> list[DemoLogin]:
             email = f"{role}@{slug}.example"
             user = ensure_user(email, language=language)
             Membership.objects.get_or_create(user=user, hoster=hoster, defaults={"role": role})
-            logins.append(DemoLogin(email, f"{role} of {name}"))
     for role, email, language in (
         (Role.AUDITOR, "auditor@goodhoster.example", "en"),
         (Role.SUPERVISOR, "supervisor@goodhoster.example", "nl"),
@@ -76,5 +66,18 @@ def seed() -> list[DemoLogin]:
         user = ensure_user(email, language=language)
         user.groups.add(Group.objects.get(name=role))
         ensure_totp(user)
-        logins.append(DemoLogin(email, f"{role} (TOTP secret {DEMO_TOTP_SECRET})"))
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """Every demo user (an address at .example) with what they are, for the printed login list."""
+    users = (
+        User.objects.filter(email__endswith=".example")
+        .prefetch_related("memberships__hoster", "groups")
+        .order_by("email")
+    )
+    logins = []
+    for user in users:
+        roles = [f"{m.role} of {m.hoster.name}" for m in user.memberships.all()]
+        roles += [f"{group.name} (TOTP secret {DEMO_TOTP_SECRET})" for group in user.groups.all()]
+        logins.append((user.email, ", ".join(roles) or "no role"))
     return logins
