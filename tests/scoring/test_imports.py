@@ -239,3 +239,26 @@ def test_importing_twice_equals_importing_once(hoster_a, hoster_b, rows):
     twice = run_import(lines, source=source)
     assert (twice.created, twice.updated, twice.unchanged) == (0, 0, len(lines))
     assert snapshot() == after_once
+
+
+def test_reimport_counts_unattributed_after_disputes(hoster_a):
+    """The count honours what disputes fixed: a hoster kept, a notice excluded; a dry run counts the same."""
+    rows = [
+        ("fixed", "2024-03-01T10:00:00Z", "", "203.0.113.9", "", "", ""),
+        ("unfixed", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", ""),
+        ("excluded", "2024-03-01T10:00:00Z", "", "203.0.113.10", "", "", ""),
+        ("open", "2024-03-01T10:00:00Z", "", "203.0.113.11", "", "", ""),
+    ]
+    assert run_import(rows).unattributed == 3
+    Notice.objects.filter(notice_id="fixed").update(hoster=hoster_a, attribution=Attribution.DISPUTE)
+    Notice.objects.filter(notice_id="unfixed").update(hoster=None, attribution=Attribution.DISPUTE)
+    Notice.objects.filter(notice_id="excluded").update(excluded=True, attribution=Attribution.DISPUTE)
+    again = [*rows, ("new", "2024-03-02T10:00:00Z", "", "203.0.113.12", "", "", "")]
+    before = sorted(Notice.objects.values_list("notice_id", "hoster_id", "attribution", "excluded"))
+    dry = run_import(again, dry_run=True)
+    assert sorted(Notice.objects.values_list("notice_id", "hoster_id", "attribution", "excluded")) == before
+    result = run_import(again)
+    assert (result.created, result.updated, result.unchanged, result.unattributed) == (1, 0, 4, 3)
+    assert (dry.created, dry.updated, dry.unchanged, dry.unattributed) == (1, 0, 4, 3)
+    assert Notice.objects.unattributed().count() == 3
+    assert Notice.objects.get(notice_id="fixed").hoster == hoster_a
