@@ -188,7 +188,7 @@ def test_progress_counts_answers_per_section(owner_a, draft_a):
 @pytest.mark.django_db
 def test_dashboard_panel_lists_assessments_and_offers_start_to_owners(client_for, owner_a, viewer_a, owner_b, draft_a):
     html = client_for(owner_a).get("/dashboard/").content.decode()
-    assert '<a class="nav-link" href="/assessments/">Self-assessments</a>' in html
+    assert '<a class="dropdown-item" href="/assessments/">Self-assessments</a>' in html
     assert f'href="/assessments/{draft_a.pk}/"' in html
     assert "Start a self-assessment" not in html  # one is already in progress
     assert 'href="/assessments/start/hoster-b/"' in client_for(owner_b).get("/dashboard/").content.decode()
