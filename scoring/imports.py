@@ -441,6 +441,8 @@ class _Staging:
         dispute = Attribution.DISPUTE
         columns = ", ".join(self.COLUMNS)
         with connection.cursor() as cursor:
+            if self.postgres:  # both joins hash a million rows: in memory rather than in 32 batches on disk
+                cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute(
                 f"UPDATE scoring_notice AS n SET reported_at = s.reported_at, removed_at = s.removed_at,"  # noqa: S608 - table and column names are constants
                 f" ip = s.ip, asn = s.asn, declared_hoster_id = s.declared_hoster_id,"
@@ -452,12 +454,11 @@ class _Staging:
                 [batch_id, source],
             )
             updated = cursor.rowcount
-            # An index probe per row is cheaper than an anti-join; "WHERE true" keeps SQLite's parser happy.
             cursor.execute(
                 f"INSERT INTO scoring_notice ({columns}, source, excluded, batch_id)"  # noqa: S608 - table and column names are constants
-                f" SELECT {columns}, %s, %s, %s FROM {self.TABLE} WHERE true"
-                " ON CONFLICT (source, notice_id) DO NOTHING",
-                [source, False, batch_id],
+                f" SELECT {columns}, %s, %s, %s FROM {self.TABLE} AS s WHERE NOT EXISTS"
+                " (SELECT 1 FROM scoring_notice n WHERE n.source = %s AND n.notice_id = s.notice_id)",
+                [source, False, batch_id, source],
             )
             return cursor.rowcount, updated
 
