@@ -314,10 +314,11 @@ class _Rollback(Exception):
 class _Staging:
     """Where the validated rows go, and the set-based merge, with the few vendor differences.
 
-    A source's first file goes straight into the notices (PostgreSQL `COPY`, SQLite `executemany`): nothing
-    to compare with. Later files go into a connection-local staging table first; the merge then updates
-    the changed notices and inserts the new ones with one statement each. Either way it all happens in
-    the caller's transaction, so a rejection or a crash leaves nothing behind.
+    On PostgreSQL a source's first file is COPYed straight into the notices, inside the import's transaction:
+    there is nothing to compare with, and the server indexes the rows while Python reads on. Otherwise the
+    rows go into a connection-local staging table first, outside the transaction (so the upload's progress
+    stays visible and SQLite's database is not locked while the file is read); the merge then updates the
+    changed notices and inserts the new ones, one statement each, in the transaction.
     """
 
     TABLE = "scoring_notice_stage"
@@ -338,32 +339,43 @@ class _Staging:
         self.source = source
         self.postgres = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
-        self.direct = False
+        self.direct = self.postgres and not self._source_has_notices()
         self.loaded = 0
 
-    def prepare(self) -> None:
-        """Choose the direct or the staged way (call inside the transaction) and create the staging table."""
+    def _source_has_notices(self) -> bool:
         with connection.cursor() as cursor:
-            if self.postgres:  # one import per source at a time, so "first file" stays true until commit
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scoring.notices:{self.source}"])
             cursor.execute("SELECT 1 FROM scoring_notice WHERE source = %s LIMIT 1", [self.source])
-            self.direct = cursor.fetchone() is None
-            if self.direct:
-                return
-            types = ("timestamptz", "inet", "bigint", "text") if self.postgres else ("text", "text", "integer", "text")
-            ts, ip, integer, text = types
+            return cursor.fetchone() is not None
+
+    def stage(self, rows: Iterable[StagedRow]) -> None:
+        """Create the staging table and load the rows into it."""
+        self.direct = False
+        types = ("timestamptz", "inet", "bigint", "text") if self.postgres else ("text", "text", "integer", "text")
+        ts, ip, integer, text = types
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.TABLE} (notice_id {text} NOT NULL, reported_at {ts} NOT NULL,"
                 f" removed_at {ts}, ip {ip}, asn {integer}, declared_hoster_id {integer}, hoster_id {integer},"
                 f" attribution {text} NOT NULL, url_sha256 {text} NOT NULL, url_host {text} NOT NULL)"
             )
+        self.load(rows, None)
+
+    def load_direct(self, rows: Iterable[StagedRow], batch_id: int) -> None:
+        """Inside the transaction: the rows straight into the notices, unless another import got there first."""
+        with connection.cursor() as cursor:  # one import per source at a time, so "first file" stays true
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scoring.notices:{self.source}"])
+        if self._source_has_notices():
+            self.stage(rows)
+        else:
+            self.load(rows, batch_id)
 
     def drop(self) -> None:
         if not self.direct:
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
 
-    def load(self, rows: Iterable[StagedRow], batch_id: int) -> None:
+    def load(self, rows: Iterable[StagedRow], batch_id: int | None) -> None:
         if self.postgres:
             self._copy(rows, batch_id)
         else:
@@ -376,7 +388,7 @@ class _Staging:
             return "scoring_notice", f"{columns}, source, excluded, batch_id"
         return self.TABLE, columns
 
-    def _copy(self, rows: Iterable[StagedRow], batch_id: int) -> None:
+    def _copy(self, rows: Iterable[StagedRow], batch_id: int | None) -> None:
         """Stream the rows as COPY text in big chunks; the server stores them while Python reads on."""
         table, columns = self._target()
         suffix = f"\t{_copy_text(self.source)}\tf\t{batch_id}\n" if self.direct else "\n"
@@ -398,7 +410,7 @@ class _Staging:
             if chunk:
                 copy.write("".join(chunk))
 
-    def _insert(self, rows: Iterable[StagedRow], batch_id: int) -> None:
+    def _insert(self, rows: Iterable[StagedRow], batch_id: int | None) -> None:
         adapt = connection.ops.adapt_datetimefield_value
         table, columns = self._target()
         extra = (self.source, False, batch_id) if self.direct else ()
@@ -529,9 +541,19 @@ def import_notices(
     staging = _Staging(source)
     result = ImportResult(dry_run=dry_run, batch=batch)
     given_batch = batch
+
+    def loaded() -> bool:
+        """After the last row: the final progress report; False when the file is rejected."""
+        if hasher is not None and progress is not None:
+            progress(validator.rows, hasher.bytes_read)
+        return not validator.errors
+
     try:
+        if not staging.direct:
+            staging.stage(rows)
+            if not loaded():
+                return _rejected(result, validator, batch)
         with transaction.atomic():
-            staging.prepare()
             if batch is None:
                 batch = ImportBatch.objects.create(
                     created_by=user,
@@ -540,15 +562,13 @@ def import_notices(
                     filename=filename,
                     status=ImportBatch.Status.RUNNING,
                 )
-            staging.load(rows, batch.pk)
-            if hasher is not None and progress is not None:
-                progress(validator.rows, hasher.bytes_read)
-            if validator.errors:
-                raise _Rollback
+            if staging.direct:
+                staging.load_direct(rows, batch.pk)
+                if not loaded():
+                    raise _Rollback
             result.created, result.updated = staging.merge(source, batch.pk)
             result.unchanged = validator.rows - result.created - result.updated
             result.unattributed = staging.unattributed(source, validator.unattributed)
-            staging.drop()
             if dry_run:
                 raise _Rollback
             file_sha256 = hasher.sha256.hexdigest() if hasher else _records_sha256(records or [])
@@ -577,18 +597,22 @@ def import_notices(
                     "unattributed": result.unattributed,
                 },
             )
-    except _Rollback:
-        batch = given_batch
-        result.batch = batch
-        if validator.errors:
-            result.errors = validator.errors
-            result.created = result.updated = result.unchanged = result.unattributed = 0
-            result.rejected = len(validator.bad_lines)
-            if batch is not None:
-                batch.rejected = result.rejected
-            _fail_batch(batch, ImportBatch.Status.REJECTED, [str(e) for e in validator.errors[:STORED_ERRORS_MAX]])
-        return result
+    except _Rollback:  # a dry run, or a file rejected while it went straight into the notices
+        result.batch = given_batch
+        return _rejected(result, validator, given_batch) if validator.errors else result
+    finally:
+        staging.drop()
     result.batch = batch
+    return result
+
+
+def _rejected(result: ImportResult, validator: RowValidator, batch: ImportBatch | None) -> ImportResult:
+    result.errors = validator.errors
+    result.created = result.updated = result.unchanged = result.unattributed = 0
+    result.rejected = len(validator.bad_lines)
+    if batch is not None:
+        batch.rejected = result.rejected
+    _fail_batch(batch, ImportBatch.Status.REJECTED, [str(e) for e in validator.errors[:STORED_ERRORS_MAX]])
     return result
 
 
