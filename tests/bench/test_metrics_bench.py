@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import time
 
 import pytest
@@ -60,6 +61,7 @@ def test_hoster_metrics_over_one_million_notices() -> None:
     fill_notices(batch.pk, first)
     filled = time.perf_counter() - started
     timings = []
+    load = os.getloadavg()[0]
     for _ in range(3):
         started = time.perf_counter()
         rows = hoster_metrics("2024-01-01", "2025-01-01")
@@ -69,5 +71,9 @@ def test_hoster_metrics_over_one_million_notices() -> None:
     hoster_metrics("2024-01-01", "2025-01-01", hoster=Hoster.objects.get(pk=first))
     single = time.perf_counter() - started
     print(f"\n[bench metrics] {connection.vendor}: {ROWS:,} notices, {HOSTERS} hosters (filled in {filled:.1f} s)")
-    print(f"  hoster_metrics, all hosters: best {min(timings):.2f} s, runs {', '.join(f'{t:.2f}' for t in timings)}")
+    print(f"  load average (1 min) before the runs: {load:.1f}")
+    print(
+        f"  hoster_metrics, all hosters: best {min(timings):.2f} s, median {statistics.median(timings):.2f} s,"
+        f" runs {', '.join(f'{t:.2f}' for t in timings)}"
+    )
     print(f"  hoster_metrics, one hoster: {single:.2f} s")
