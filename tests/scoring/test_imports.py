@@ -262,3 +262,25 @@ def test_reimport_counts_unattributed_after_disputes(hoster_a):
     assert (dry.created, dry.updated, dry.unchanged, dry.unattributed) == (1, 0, 4, 3)
     assert Notice.objects.unattributed().count() == 3
     assert Notice.objects.get(notice_id="fixed").hoster == hoster_a
+
+
+def test_every_iso_form_python_accepts_is_stored_as_the_same_instant(hoster_a):
+    """Plain ISO text goes to the database as it is; other forms (week date, basic, fraction) are rewritten."""
+    rows = [
+        ("plain", "2024-03-01T10:00:00Z", "2024-03-01T12:00:00+02:00", "192.0.2.1", "", "", ""),
+        ("space", "2024-03-01 10:00:00Z", "2024-03-01 05:00:00-05:00", "192.0.2.1", "", "", ""),
+        ("basic", "20240301T100000Z", "20240301T120000+0200", "192.0.2.1", "", "", ""),
+        ("week", "2024-W09-5T10:00:00+00:00", "2024-W09-5T11:00:00+01:00", "192.0.2.1", "", "", ""),
+        ("fraction", "2024-03-01T11:59:59.500000+02:00", "2024-03-01T10:00:00.000000Z", "2001:DB8::1", "", "", ""),
+    ]
+    result = run_import(rows)
+    assert result.ok, result.errors
+    instants = dict(Notice.objects.values_list("notice_id", "reported_at"))
+    assert instants["fraction"] == datetime(2024, 3, 1, 9, 59, 59, 500000, tzinfo=UTC)
+    del instants["fraction"]
+    assert set(instants.values()) == {datetime(2024, 3, 1, 10, tzinfo=UTC)}
+    assert set(Notice.objects.exclude(notice_id="fraction").values_list("removed_at", flat=True)) == {
+        datetime(2024, 3, 1, 10, tzinfo=UTC)
+    }
+    assert Notice.objects.get(notice_id="fraction").ip == "2001:db8::1"
+    assert run_import(rows).unchanged == len(rows)
