@@ -8,6 +8,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from assessments import services
 from assessments.models import Answer, Assessment
 from assessments.serializers import AnswersErrorSerializer, AnswersSerializer, AnswersUpdateSerializer
+from portal.api import AUTH_RESPONSES, NOT_FOUND_RESPONSE
 from portal.models import ApiKey
 
 _FIELDS = ("value", "na", "justification", "comment")
@@ -96,10 +98,12 @@ def parse_answers(body: Any) -> tuple[dict[str, services.AnswerInput], dict[str,
 class AnswersView(APIView):
     """A self-assessment's answers, criterion by criterion."""
 
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="assessment_answers_read",
         summary="Read the answers of a self-assessment",
-        responses={200: AnswersSerializer},
+        responses={200: AnswersSerializer, 404: NOT_FOUND_RESPONSE, **AUTH_RESPONSES},
         tags=["assessments"],
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -119,6 +123,7 @@ class AnswersView(APIView):
             400: AnswersErrorSerializer,
             404: AnswersErrorSerializer,
             409: AnswersErrorSerializer,
+            **AUTH_RESPONSES,
         },
         examples=[
             OpenApiExample(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -41,16 +42,36 @@ class AnswersSerializer(serializers.Serializer):
     answers = serializers.DictField(child=AnswerSerializer(), help_text="Every criterion of the version, by code.")
 
 
-class AnswerInputSerializer(serializers.Serializer):
-    value = serializers.CharField(required=False, allow_blank=True)
-    na = serializers.BooleanField(required=False, default=False)
-    justification = serializers.CharField(required=False, allow_blank=True)
-    comment = serializers.CharField(required=False, allow_blank=True)
+# What `assessments.api.parse_answers` accepts for one answer: the value alone (text or a number; null clears it) or
+# an object with the value and the other fields; nothing else.
+_VALUE_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True}
+ANSWER_INPUT_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {
+                "value": _VALUE_SCHEMA,
+                "na": {"type": "boolean", "default": False},
+                "justification": {"type": "string"},
+                "comment": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+        {"type": "string"},
+        {"type": "number"},
+    ],
+    "nullable": True,
+}
+
+
+@extend_schema_field(ANSWER_INPUT_SCHEMA)
+class AnswerInputField(serializers.JSONField):
+    """One answer to declare: `"identity"`, `3` or `{"value": …, "na": …, "justification": …, "comment": …}`."""
 
 
 class AnswersUpdateSerializer(serializers.Serializer):
     answers = serializers.DictField(
-        child=AnswerInputSerializer(),
+        child=AnswerInputField(),
         help_text='By criterion code: an object, or simply the value (`{"KYC-2": "identity"}`). Criteria not '
         "listed stay as they are; an empty value clears an answer. All answers are stored, or none.",
     )

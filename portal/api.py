@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import authentication, exceptions, serializers
 from rest_framework.request import Request
 
 from portal.audit import log_action
@@ -69,3 +73,24 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Api-Key gh_…`: a hoster key (created by a hoster owner) or a supervisor key.",
         }
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of DRF's own errors: authentication, permission, not found, throttling, unparsable bodies."""
+
+    detail = serializers.CharField()
+
+
+# The refusals every authenticated operation may answer with, for the OpenAPI schema.
+AUTH_RESPONSES = {
+    401: OpenApiResponse(ErrorSerializer, description="No credentials, or an unknown, revoked or malformed API key."),
+    403: OpenApiResponse(ErrorSerializer, description="Credentials that may not use this operation."),
+}
+NOT_FOUND_RESPONSE = OpenApiResponse(ErrorSerializer, description="No such object (or not yours).")
+
+
+@csrf_exempt
+@login_not_required
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other path under /api/: a JSON 404 like the API's own, not the site's HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.cache import cache
@@ -9,19 +10,24 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from portal.api import NOT_FOUND_RESPONSE, ErrorSerializer
 from portal.models import Hoster
 from portal.registry_views import REGISTRY_CACHE_SECONDS, monitored_rows, registry_queryset
 from scoring.certificates import Certificate, CertificateEvent, CertificateStatus
 from scoring.certification import registry_generation
 
 STATUS_CHOICES = CertificateStatus.choices
+GRADES = ["A", "B"]
+SORT_ORDERS = ["name", "score", "grade", "issued"]
 
 
 class CertificateSummarySerializer(serializers.Serializer):
@@ -118,6 +124,16 @@ class HosterProfileSerializer(serializers.Serializer):
     monitor = MonitorRowSerializer(many=True)
 
 
+class StrictPageNumberPagination(PageNumberPagination):
+    """DRF's pagination, but `page` must be a page number as the schema says (not empty, not `last`)."""
+
+    def get_page_number(self, request: Request, paginator: Any) -> str:
+        page_number = request.query_params.get(self.page_query_param, "1")
+        if not page_number.isascii() or not page_number.isdigit():
+            raise NotFound(self.invalid_page_message.format(page_number=page_number[:20], message=""))
+        return page_number
+
+
 class PublicAPIView(generics.GenericAPIView):
     """Anyone may read; no credentials are looked at, and the anonymous rate limit applies."""
 
@@ -143,18 +159,32 @@ def _public_events_prefetch() -> Prefetch:
     summary="Certified hosters",
     parameters=[
         OpenApiParameter("q", OpenApiTypes.STR, description="Part of the hoster's name."),
-        OpenApiParameter("grade", OpenApiTypes.STR, enum=["A", "B"]),
-        OpenApiParameter("sort", OpenApiTypes.STR, enum=["name", "score", "grade", "issued"]),
+        OpenApiParameter("grade", OpenApiTypes.STR, pattern="^[ABab]$", description="`A` or `B` (either case)."),
+        OpenApiParameter("sort", OpenApiTypes.STR, enum=SORT_ORDERS),
     ],
+    responses={
+        200: RegistryEntrySerializer,
+        400: OpenApiResponse(ErrorSerializer, description="A grade or sort order that is not one of the above."),
+        404: OpenApiResponse(ErrorSerializer, description="A page number past the last page."),
+    },
 )
 class RegistryList(PublicAPIView, generics.ListAPIView):
     """Every hoster with a valid certificate today."""
 
     serializer_class = RegistryEntrySerializer
+    pagination_class = StrictPageNumberPagination
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Pages are cached until a certificate changes, like the registry page.
-        key = f"registry:api:{registry_generation()}:{request.build_absolute_uri()}"
+        params = request.query_params
+        for name, allowed in (("grade", GRADES), ("sort", SORT_ORDERS)):
+            if name in params and (params[name].upper() if name == "grade" else params[name]) not in allowed:
+                return Response(
+                    {"detail": f"Unknown {name} {params[name][:50]!r}; use one of {', '.join(allowed)}."},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        # Pages are cached until a certificate changes, like the registry page (the URL hashed: keys stay short).
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f"registry:api:{registry_generation()}:{url}"
         data = cache.get(key)
         if data is None:
             data = super().list(request, *args, **kwargs).data
@@ -164,12 +194,13 @@ class RegistryList(PublicAPIView, generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         grade = params.get("grade", "").upper()
-        return registry_queryset(
-            {"q": params.get("q", "")[:100], "grade": grade if grade in ("A", "B") else "", "sort": params.get("sort")}
-        )
+        return registry_queryset({"q": params.get("q", "")[:100], "grade": grade, "sort": params.get("sort")})
 
 
-@extend_schema(summary="A hoster's public profile", responses=HosterProfileSerializer)
+@extend_schema(
+    summary="A hoster's public profile",
+    responses={200: HosterProfileSerializer, 404: NOT_FOUND_RESPONSE},
+)
 class HosterProfile(PublicAPIView):
     serializer_class = HosterProfileSerializer
 
@@ -202,7 +233,10 @@ class HosterProfile(PublicAPIView):
         return Response(self.get_serializer(data).data)
 
 
-@extend_schema(summary="A certificate and its status", responses=CertificateDetailSerializer)
+@extend_schema(
+    summary="A certificate and its status",
+    responses={200: CertificateDetailSerializer, 404: NOT_FOUND_RESPONSE},
+)
 class CertificateDetail(PublicAPIView):
     serializer_class = CertificateDetailSerializer
 

@@ -3,11 +3,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import api, views
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Good Hoster portal"
@@ -35,4 +35,6 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    # Last: any other API path gets a JSON 404 (paths without the slash are still redirected to it first).
+    re_path(r"^api/[\s\S]*/$", api.not_found, name="api-not-found"),
 ]

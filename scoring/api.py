@@ -7,15 +7,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api import AUTH_RESPONSES
 from portal.models import ApiKey
 from scoring.imports import import_notices
 from scoring.models import ImportBatch
 
 MAX_NOTICES = 10000
+TRUE, FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
 
 
 class IsSupervisor(permissions.BasePermission):
@@ -68,6 +72,7 @@ ImportErrorSerializer = inline_serializer(
 
 class NoticeImportView(APIView):
     permission_classes = [IsSupervisor]
+    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="notices_import",
@@ -88,11 +93,15 @@ class NoticeImportView(APIView):
             201: ImportResultSerializer,
             200: OpenApiResponse(ImportResultSerializer, description="Dry run."),
             400: ImportErrorSerializer,
+            **AUTH_RESPONSES,
         },
         tags=["notices"],
     )
     def post(self, request: Request) -> Response:
-        records = request.data
+        try:
+            records = request.data
+        except ParseError as exc:
+            return Response({"rejected": 0, "errors": [f"The body is not valid JSON: {exc.detail}"]}, status=400)
         if not isinstance(records, list):
             return Response({"rejected": 0, "errors": ["The body must be a JSON list of notices."]}, status=400)
         if len(records) > MAX_NOTICES:
@@ -106,7 +115,10 @@ class NoticeImportView(APIView):
             except (ZoneInfoNotFoundError, ValueError):
                 return Response({"rejected": 0, "errors": ["Unknown time zone."]}, status=400)
         source = (request.query_params.get("source") or "meldpunt")[:50]
-        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+        dry_run = request.query_params.get("dry_run", "false").lower()
+        if dry_run not in TRUE | FALSE:
+            return Response({"rejected": 0, "errors": ["dry_run must be true or false."]}, status=400)
+        dry_run = dry_run in TRUE
         result = import_notices(
             records=records, source=source, tz=tz, user=request.user, dry_run=dry_run, channel=ImportBatch.Channel.API
         )

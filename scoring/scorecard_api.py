@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from assessments.models import Assessment
 from assessments.services import get_assessment_for
+from portal.api import AUTH_RESPONSES, ErrorSerializer
 from portal.models import ApiKey
 from scoring import scorecards
 from scoring.engine import ScoringInputError
@@ -52,10 +53,6 @@ class ScoreCardSerializer(serializers.Serializer):
     criteria = CriterionScoreSerializer(many=True)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 def _assessment_for(request: Request, pk: int) -> Assessment:
     """The web pages' access helper, narrowed to the key's hoster when a hoster key is used."""
     try:
@@ -92,12 +89,13 @@ class AssessmentScoreView(APIView):
             200: ScoreCardSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Unknown model or basis."),
             404: OpenApiResponse(ErrorSerializer, description="No such assessment, or not yours."),
+            **AUTH_RESPONSES,
         },
         tags=["assessments"],
     )
     def get(self, request: Request, pk: int) -> Response:
         assessment = _assessment_for(request, pk)
-        basis = request.query_params.get("basis") or Rating.Basis.SELF_ASSESSED
+        basis = request.query_params.get("basis", Rating.Basis.SELF_ASSESSED)
         if basis not in Rating.Basis.values:
             return Response(
                 {"detail": f"Unknown basis {basis!r}; use {' or '.join(Rating.Basis.values)}."},

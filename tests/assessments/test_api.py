@@ -161,5 +161,5 @@ def test_the_schema_documents_the_answers_endpoint():
     operations = schema["paths"]["/api/v1/assessments/{id}/answers/"]
     assert operations["get"]["operationId"] == "assessment_answers_read"
     assert operations["put"]["operationId"] == "assessment_answers_update"
-    assert set(operations["put"]["responses"]) == {"200", "400", "404", "409"}
+    assert set(operations["put"]["responses"]) == {"200", "400", "404", "409", "401", "403"}
     assert "AnswersUpdate" in schema["components"]["schemas"]

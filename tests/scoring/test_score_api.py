@@ -97,4 +97,4 @@ def test_the_endpoint_is_documented(supervisor, client_for):
     operation = schema["paths"]["/api/v1/assessments/{id}/score/"]["get"]
     assert operation["operationId"] == "assessment_score_read"
     assert {parameter["name"] for parameter in operation["parameters"]} >= {"model", "basis"}
-    assert set(operation["responses"]) == {"200", "400", "404"}
+    assert set(operation["responses"]) == {"200", "400", "404", "401", "403"}
