@@ -1,8 +1,11 @@
 """Notice import: one validation for the command, the upload and the API, then a set-based merge in SQL.
 
-The rows are validated in one streaming pass and written to a temporary staging table (PostgreSQL `COPY`,
-SQLite `executemany`); only when every row is valid are they merged into the notices, in one transaction,
-with `UPDATE … FROM` and `INSERT … SELECT`. A rejected file, a dry run or a crash leaves no notice behind.
+The rows are validated in one streaming pass (a few microseconds a row: no objects beyond a tuple) and
+written as they come: on PostgreSQL with `COPY` in big chunks, so the server stores while Python reads.
+A source's first file on PostgreSQL goes straight into the notices inside the import's transaction; any
+other file goes to a temporary staging table and, only when every row is valid, is merged into the
+notices in one transaction with `UPDATE … FROM` and `INSERT … SELECT`. A rejected file, a dry run or a
+crash leaves no notice behind.
 """
 
 from __future__ import annotations
@@ -298,6 +301,8 @@ def _record_rows(records: Sequence[Any], validator: RowValidator) -> Iterator[St
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_CHUNK = 1 << 21  # characters per `copy.write`
+_SQLITE_CHUNK = 5000  # rows per `executemany`
+NULL = "\\N"
 
 
 def _copy_text(value: str) -> str:
@@ -491,10 +496,6 @@ class _Staging:
                 [False, source, Attribution.DISPUTE, True],
             )
             return staged_unattributed + int(cursor.fetchone()[0])
-
-
-NULL = "\\N"
-_SQLITE_CHUNK = 5000
 
 
 def _canonical_ip(ip: str) -> str:
