@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,10 +61,10 @@ def page_for(browser, live_server):
         context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -78,3 +80,69 @@ def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) 
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(transactional_db):
+    """The flush after each live-server test empties what data migrations stored; the role groups come back here,
+    with the permissions portal/migrations/0003 grants them."""
+    from django.contrib.auth.models import Group, Permission
+
+    from portal.models import Role
+
+    granted = importlib.import_module("portal.migrations.0003_role_permissions").ROLE_PERMISSIONS
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=role)
+        for code in granted.get(role, []):
+            app_label, codename = code.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The registry caches pages in the (per-process) cache; each browser test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // 30))
+
+
+def sign_in(page, base_url: str, email: str, password: str, *, totp_secret: str | None = None, shot: str = ""):
+    """Sign in through the login form and, for users with TOTP, the code page; a code refused at a 30 s edge is
+    retried once with the next period's code."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    if totp_secret is None:
+        return
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    if shot:
+        screenshot(page, shot)
+    for _attempt in range(2):
+        if 30 - time.time() % 30 < 2:  # too close to the edge of the period: wait for the next code
+            time.sleep(30 - time.time() % 30 + 0.2)
+        page.fill("input[name=code]", totp_code(totp_secret))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        if "/accounts/2fa/authenticate/" not in page.url:
+            return
+        time.sleep(30 - time.time() % 30 + 0.2)  # the period turned over between computing and checking
+    raise AssertionError(f"TOTP sign-in of {email} failed twice")
+
+
+def force_session(page, base_url: str, user) -> None:
+    """Put `user`'s session into the page's browser context (MFA counts as done), without the login form."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
