@@ -2,8 +2,10 @@
 
 Public: home, registry, a certified hoster's profile, a certificate's verification page, login. Signed in: the
 dashboard of a hoster owner, an auditor and a supervisor, a section of a draft assessment (its autosave form) and
-the auditor's review page of a submitted assessment. One test per language builds the data once and checks every
-page, so a failure lists all pages with problems at once; each page's screenshot is kept as a11y-<lang>-<page>.png.
+the auditor's review page of a submitted assessment; and the journey's other pages (members, assessment overview,
+review queue, auditor assignment, the supervisor's hoster list and verification form). One test per language
+builds the data once and checks every page, so a failure lists all pages with problems at once; each page's
+screenshot is kept as a11y-<lang>-<page>.png.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def build_data() -> dict:
             ("dashboard-supervisor", supervisor, "/dashboard/"),
             ("assessment-section", drafting_owner, f"/assessments/{draft.pk}/sections/KYC/"),
             ("review", auditor, f"/assessments/{in_review.pk}/review/"),
+            # The other pages of the journey.
+            ("members", drafting_owner, f"/hosters/{drafting.slug}/members/"),
+            ("assessment-overview", drafting_owner, f"/assessments/{draft.pk}/"),
+            ("review-queue", auditor, "/assessments/review/queue/"),
+            ("assign-auditors", supervisor, "/assessments/review/assign/"),
+            ("supervision-hosters", supervisor, "/supervision/hosters/"),
+            ("verify-hoster", supervisor, f"/supervision/hosters/{drafting.slug}/verify/"),
         ],
     }
 
