@@ -8,7 +8,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +15,7 @@ from rest_framework.views import APIView
 from assessments import services
 from assessments.models import Answer, Assessment
 from assessments.serializers import AnswersErrorSerializer, AnswersSerializer, AnswersUpdateSerializer
-from portal.api import AUTH_RESPONSES, NOT_FOUND_RESPONSE
+from portal.api import AUTH_RESPONSES, NOT_FOUND_RESPONSE, StrictJSONParser
 from portal.models import ApiKey
 
 _FIELDS = ("value", "na", "justification", "comment")
@@ -98,7 +97,7 @@ def parse_answers(body: Any) -> tuple[dict[str, services.AnswerInput], dict[str,
 class AnswersView(APIView):
     """A self-assessment's answers, criterion by criterion."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         operation_id="assessment_answers_read",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import authentication, exceptions, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
 from portal.audit import log_action
@@ -73,6 +75,27 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Api-Key gh_…`: a hoster key (created by a hoster owner) or a supervisor key.",
         }
+
+
+def contains_nul(data: Any) -> bool:
+    """Whether a NUL character hides anywhere in parsed JSON (PostgreSQL cannot store one in a text field)."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(contains_nul(key) or contains_nul(value) for key, value in data.items())
+    if isinstance(data, list):
+        return any(contains_nul(item) for item in data)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies only, and no NUL character in any text of them."""
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        if contains_nul(data):
+            raise exceptions.ParseError("Text may not contain NUL characters (\\u0000).")
+        return data
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -164,7 +164,7 @@ def _public_events_prefetch() -> Prefetch:
     ],
     responses={
         200: RegistryEntrySerializer,
-        400: OpenApiResponse(ErrorSerializer, description="A grade or sort order that is not one of the above."),
+        400: OpenApiResponse(ErrorSerializer, description="A grade or sort order not listed, or a NUL character in q."),
         404: OpenApiResponse(ErrorSerializer, description="A page number past the last page."),
     },
 )
@@ -182,6 +182,8 @@ class RegistryList(PublicAPIView, generics.ListAPIView):
                     {"detail": f"Unknown {name} {params[name][:50]!r}; use one of {', '.join(allowed)}."},
                     status=status.HTTP_400_BAD_REQUEST,
                 )
+        if "\x00" in params.get("q", ""):
+            return Response({"detail": "q may not contain NUL characters."}, status=status.HTTP_400_BAD_REQUEST)
         # Pages are cached until a certificate changes, like the registry page (the URL hashed: keys stay short).
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         key = f"registry:api:{registry_generation()}:{url}"

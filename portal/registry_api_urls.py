@@ -9,7 +9,7 @@ urlpatterns = [
     path("registry/", login_not_required(registry_api.RegistryList.as_view()), name="public_registry"),
     path("hosters/<slug:slug>/", login_not_required(registry_api.HosterProfile.as_view()), name="public_hoster"),
     path(
-        "certificates/<str:serial>/",
+        "certificates/<slug:serial>/",
         login_not_required(registry_api.CertificateDetail.as_view()),
         name="public_certificate",
     ),

@@ -8,12 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import AUTH_RESPONSES
+from portal.api import AUTH_RESPONSES, StrictJSONParser
 from portal.models import ApiKey
 from scoring.imports import import_notices
 from scoring.models import ImportBatch
@@ -72,7 +71,7 @@ ImportErrorSerializer = inline_serializer(
 
 class NoticeImportView(APIView):
     permission_classes = [IsSupervisor]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         operation_id="notices_import",
@@ -101,13 +100,15 @@ class NoticeImportView(APIView):
         try:
             records = request.data
         except ParseError as exc:
-            return Response({"rejected": 0, "errors": [f"The body is not valid JSON: {exc.detail}"]}, status=400)
+            return Response({"rejected": 0, "errors": [f"The body is not acceptable JSON: {exc.detail}"]}, status=400)
         if not isinstance(records, list):
             return Response({"rejected": 0, "errors": ["The body must be a JSON list of notices."]}, status=400)
         if len(records) > MAX_NOTICES:
             return Response(
                 {"rejected": 0, "errors": [f"At most {MAX_NOTICES} notices per request; split the list."]}, status=400
             )
+        if any("\x00" in value for value in request.query_params.values()):
+            return Response({"rejected": 0, "errors": ["Parameters may not contain NUL characters."]}, status=400)
         tz = None
         if request.query_params.get("timezone"):
             try:

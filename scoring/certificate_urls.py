@@ -7,7 +7,7 @@ from scoring import certificate_views as views
 urlpatterns = [
     path("supervision/certificates/", views.certificate_list, name="supervision_certificates"),
     path(
-        "supervision/certificates/<str:serial>/<slug:action>/",
+        "supervision/certificates/<slug:serial>/<slug:action>/",
         views.certificate_action,
         name="supervision_certificate_action",
     ),

@@ -101,8 +101,11 @@ class AssessmentScoreView(APIView):
                 {"detail": f"Unknown basis {basis!r}; use {' or '.join(Rating.Basis.values)}."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        model = request.query_params.get("model") or None
+        if model and "\x00" in model:
+            return Response({"detail": "Unknown model: it contains a NUL character."}, status=400)
         try:
-            version = scorecards.model_version(request.query_params.get("model") or None)
+            version = scorecards.model_version(model)
             evaluation = scorecards.evaluate(assessment, version, basis)
         except (scorecards.UnknownScoringModel, ScoringInputError) as exc:
             return Response({"detail": str(exc.args[0])}, status=status.HTTP_400_BAD_REQUEST)
