@@ -11,15 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from assessments.catalogue import Criterion
 from assessments.models import Answer
 from assessments.services import AnswerInput, clean_answer
+from portal.widgets import DateInput
 
 
 class StartAssessmentForm(forms.Form):
-    period_start = forms.DateField(
-        label=_("First day of the measurement period"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("Last day of the measurement period"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("First day of the measurement period"), widget=DateInput())
+    period_end = forms.DateField(label=_("Last day of the measurement period"), widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -59,7 +56,7 @@ class AnswerForm(forms.Form):
             if criterion.type == "percent":
                 value.help_text = _("A percentage from 0 to 100.")
         elif criterion.type == "date":
-            value.widget = forms.DateInput(attrs={"type": "date"})
+            value.widget = DateInput()
         elif criterion.type == "url":
             value.widget = forms.URLInput(attrs={"placeholder": "https://"})
         else:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from portal.widgets import DateInput
 from scoring.certificates import Certificate, CertificateStatus, MonitorPeriod
 from scoring.certification import (
     CertificationRefused,
@@ -76,8 +77,8 @@ class PublishForm(forms.Form):
         label=gettext_lazy("Code"), max_length=40, help_text=gettext_lazy("Part of the public address, e.g. 2025-h1.")
     )
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
-    date_from = forms.DateField(label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=gettext_lazy("First day"), widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("Last day"), widget=DateInput())
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

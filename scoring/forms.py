@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Hoster
+from portal.widgets import DateInput, DateTimeLocalInput
 
 SMALL = "form-control form-control-sm"
 _ZONES = sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
@@ -51,15 +52,13 @@ def default_period() -> tuple[date, date]:
 class PeriodForm(forms.Form):
     """A measurement period `[from, to)` in local dates, the cut-off and the norm."""
 
-    date_from = forms.DateField(
-        label=_("From (included)"), widget=forms.DateInput(attrs={"type": "date", "class": SMALL})
-    )
-    date_to = forms.DateField(label=_("To (excluded)"), widget=forms.DateInput(attrs={"type": "date", "class": SMALL}))
+    date_from = forms.DateField(label=_("From (included)"), widget=DateInput(attrs={"class": SMALL}))
+    date_to = forms.DateField(label=_("To (excluded)"), widget=DateInput(attrs={"class": SMALL}))
     as_of = forms.DateTimeField(
         label=_("Cut-off"),
         required=False,
         help_text=_("Removals after this moment count as open; empty means the end of the period."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": SMALL}),
+        widget=DateTimeLocalInput(attrs={"class": SMALL}),
     )
     norm_hours = forms.DecimalField(
         label=_("Norm (hours)"),

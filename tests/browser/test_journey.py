@@ -357,11 +357,6 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="assessments.forms.StartAssessmentForm: DateInput(type=date) renders the Dutch format 01-11-2025, which "
-    "a date input drops; it needs format='%Y-%m-%d' (as do the other type=date inputs)",
-)
 def test_the_start_form_shows_the_default_period_in_dutch(page_for, live_server):
     hoster = factories.make_hoster("datum-host")
     owner = factories.make_member(hoster, "owner", language="nl")
