@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
-from portal.models import Hoster
+from portal.models import Hoster, ImmutableQuerySet
 from scoring.ratings import Rating
 
 
@@ -167,13 +167,7 @@ class Certificate(models.Model):
         return f"{self.questionnaire_code} v{self.questionnaire_version}"
 
 
-class CertificateEventQuerySet(models.QuerySet["CertificateEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("Certificate events are append-only.")
-
-    def delete(self):
-        raise TypeError("Certificate events are append-only.")
-
+class CertificateEventQuerySet(ImmutableQuerySet):
     def public(self) -> CertificateEventQuerySet:
         return self.filter(kind__in=CertificateEvent.PUBLIC_KINDS)
 
@@ -261,14 +255,6 @@ class SerialCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class MonitorPeriodQuerySet(models.QuerySet["MonitorPeriod"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("A published monitor period is frozen.")
-
-    def delete(self):
-        raise TypeError("A published monitor period is never deleted.")
-
-
 class MonitorPeriod(models.Model):
     """A published monitor: the ranking of hosters by their notices over a period, frozen when published."""
 
@@ -286,7 +272,7 @@ class MonitorPeriod(models.Model):
     pdf = models.BinaryField(_("PDF report"))
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
 
-    objects = MonitorPeriodQuerySet.as_manager()
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date_from", "-id"]
