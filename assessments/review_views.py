@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import review, services
 from assessments.models import AnswerReview, Assessment, Comment, Decision, Evidence
+from portal.files import private_file_response
 from portal.models import Role, User
 
 TEXT_PREVIEW_BYTES = 256 * 1024
@@ -281,14 +282,14 @@ def evidence_inline(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResp
         raise Http404
     if not review.check_evidence(evidence).ok:
         raise PermissionDenied(_("This file no longer matches its SHA-256 and is not shown; download it to inspect."))
-    response = FileResponse(
-        evidence.file.open("rb"), as_attachment=False, filename=evidence.original_name, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     # The browser's own PDF viewer renders it; the document may not run script, load anything or leave its frame.
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        evidence.file,
+        filename=evidence.original_name,
+        content_type="application/pdf",
+        as_attachment=False,
+        csp="default-src 'none'; frame-ancestors 'self'; sandbox",
+    )
 
 
 # Timeline --------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from assessments.evidence import EvidenceRefused
 from assessments.forms import AnswerForm, EvidenceForm, StartAssessmentForm
 from assessments.models import Answer, Assessment, Evidence
 from portal.access import get_hoster_for
+from portal.files import private_file_response
 from portal.models import MemberRole
 
 
@@ -218,16 +219,13 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRe
     evidence = _evidence_of(assessment, evidence_pk)
     if evidence.kind != Evidence.Kind.FILE:
         raise Http404
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        evidence.file,
         filename=evidence.original_name,
         content_type=evidence.content_type or "application/octet-stream",
+        as_attachment=True,
+        csp="default-src 'none'; sandbox",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

@@ -28,6 +28,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use true or false.")
 
 
+def env_choice(name: str, choices: list[str], default: str) -> str:
+    raw = os.environ.get(name, default).strip().lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return raw
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -12,6 +12,7 @@ from portal.env import (
     check_secret_key,
     email_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
@@ -146,6 +147,8 @@ STORAGES = {
     },
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+# With nginx in front: an `internal` location aliasing MEDIA_ROOT, e.g. /protected-evidence/ (docs/deployment.md).
+EVIDENCE_ACCEL_REDIRECT = env_str("EVIDENCE_ACCEL_REDIRECT")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 globals().update(email_from_url(env_str("EMAIL_URL", "console://")))
@@ -186,13 +189,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+LOG_FORMAT = env_choice("LOG_FORMAT", ["plain", "json"], "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -236,3 +236,18 @@ def test_no_evidence_is_taken_where_the_criterion_asks_for_none(client_for, edit
     assert page_messages(response) == ["KYC-4: KYC-4 asks for no evidence."]
     assert not Evidence.objects.exists()
     assert stored_files() == []
+
+
+@pytest.mark.django_db
+def test_behind_nginx_the_download_is_handed_over_by_x_accel_redirect(settings, client_for, owner_a, owner_b, draft_a):
+    settings.EVIDENCE_ACCEL_REDIRECT = "/protected-evidence/"
+    upload(client_for(owner_a), draft_a, "KYC-1", "policy.pdf", make_pdf())
+    evidence = Evidence.objects.get()
+    response = client_for(owner_a).get(f"/assessments/{draft_a.pk}/evidence/{evidence.pk}/")
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected-evidence/{evidence.file.name}"
+    assert response["Content-Disposition"] == 'attachment; filename="policy.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.content == b""
+    outsider = client_for(owner_b).get(f"/assessments/{draft_a.pk}/evidence/{evidence.pk}/")
+    assert outsider.status_code == 404 and "X-Accel-Redirect" not in outsider

@@ -85,3 +85,20 @@ def test_cache_and_email_urls():
     assert smtp["EMAIL_USE_TLS"] is True
     with pytest.raises(ImproperlyConfigured):
         email_from_url("pigeon://coop")
+
+
+def test_json_logs_are_one_object_per_line():
+    import json
+    import logging
+
+    from portal.logs import JsonFormatter
+
+    record = logging.LogRecord("portal.test", logging.WARNING, __file__, 1, "import of %s rejected", ("x.csv",), None)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["level"] == "WARNING" and entry["logger"] == "portal.test"
+    assert entry["message"] == "import of x.csv rejected"
+
+
+def test_an_unknown_log_format_is_an_error():
+    result = _manage("check", DEBUG="true", LOG_FORMAT="xml")
+    assert result.returncode != 0 and "LOG_FORMAT='xml' is not one of plain, json" in result.stderr
