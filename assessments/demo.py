@@ -16,8 +16,8 @@ from assessments import review, services
 from assessments.catalogue import Criterion
 from assessments.loader import load_questionnaires
 from assessments.models import AnswerReview, Assessment, QuestionnaireVersion, last_full_months
-from portal.demo import ensure_user
-from portal.models import Hoster, MemberRole, Membership, Role, User
+from portal.demo import ensure_hoster, ensure_staff
+from portal.models import Hoster, MemberRole, Role, User
 
 # Realistic, imperfect answers for the demo (any criterion not listed gets its best option).
 DEMO_CHOICES = {"KYC-1": "informal", "HCS-2": "most", "NTD-3": "within_4h", "COM-5": "irregular"}
@@ -78,21 +78,8 @@ CLARIFY = {
 
 def ensure_extra_hoster() -> Hoster:
     slug, name, legal, asns, prefixes = EXTRA_HOSTER
-    hoster, _created = Hoster.objects.get_or_create(
-        slug=slug,
-        defaults={
-            "name": name,
-            "legal_name": legal,
-            "website": f"https://{slug}.example",
-            "abuse_email": f"abuse@{slug}.example",
-            "asns": asns,
-            "prefixes": prefixes,
-            "verification": Hoster.Verification.VERIFIED,
-        },
-    )
-    for role, language in ((MemberRole.OWNER, "en"), (MemberRole.EDITOR, "nl")):
-        user = ensure_user(f"{role}@{slug}.example", language=language)
-        Membership.objects.get_or_create(user=user, hoster=hoster, defaults={"role": role})
+    hoster = ensure_hoster(slug, name, legal_name=legal, asns=asns, prefixes=prefixes)
+    ensure_staff(hoster, ((MemberRole.OWNER, "en"), (MemberRole.EDITOR, "nl")))
     return hoster
 
 

@@ -39,26 +39,37 @@ def ensure_totp(user: User) -> None:
         RecoveryCodes.activate(user)
 
 
+def ensure_hoster(slug: str, name: str, **fields) -> Hoster:
+    """A verified demo hoster with example.org-style addresses; `fields` fill in the rest on first creation."""
+    defaults = {
+        "name": name,
+        "website": f"https://{slug}.example",
+        "abuse_email": f"abuse@{slug}.example",
+        "verification": Hoster.Verification.VERIFIED,
+        **fields,
+    }
+    return Hoster.objects.get_or_create(slug=slug, defaults=defaults)[0]
+
+
+def ensure_staff(hoster: Hoster, roles: tuple[tuple[str, str], ...]) -> None:
+    """`role@<slug>.example` members of the hoster, each with their e-mail language."""
+    for role, language in roles:
+        user = ensure_user(f"{role}@{hoster.slug}.example", language=language)
+        Membership.objects.get_or_create(user=user, hoster=hoster, defaults={"role": role})
+
+
 def seed() -> None:
     for slug, name, legal, asns, prefixes, customers, domains in DEMO_HOSTERS:
-        hoster, _ = Hoster.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "legal_name": legal,
-                "website": f"https://{slug}.example",
-                "abuse_email": f"abuse@{slug}.example",
-                "asns": asns,
-                "prefixes": prefixes,
-                "declared_customers": customers,
-                "declared_domains": domains,
-                "verification": Hoster.Verification.VERIFIED,
-            },
+        hoster = ensure_hoster(
+            slug,
+            name,
+            legal_name=legal,
+            asns=asns,
+            prefixes=prefixes,
+            declared_customers=customers,
+            declared_domains=domains,
         )
-        for role, language in ((MemberRole.OWNER, "nl"), (MemberRole.EDITOR, "en"), (MemberRole.VIEWER, "nl")):
-            email = f"{role}@{slug}.example"
-            user = ensure_user(email, language=language)
-            Membership.objects.get_or_create(user=user, hoster=hoster, defaults={"role": role})
+        ensure_staff(hoster, ((MemberRole.OWNER, "nl"), (MemberRole.EDITOR, "en"), (MemberRole.VIEWER, "nl")))
     for role, email, language in (
         (Role.AUDITOR, "auditor@goodhoster.example", "en"),
         (Role.SUPERVISOR, "supervisor@goodhoster.example", "nl"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from assessments.demo import demo_value
 from assessments.loader import load_questionnaires
 from assessments.models import Answer, Assessment, QuestionnaireVersion, last_full_months
+from portal.demo import ensure_hoster
 from portal.models import Hoster, Role, User
 from scoring.certificates import Certificate, MonitorPeriod
 from scoring.certification import (
@@ -115,10 +116,7 @@ def seed(stdout: TextIO) -> None:
         stdout.write("No questionnaire or supervisor; no demo certificates.\n")
         return
     for slug, name, answers, then in DEMO_CERTIFICATES:
-        hoster, _ = Hoster.objects.get_or_create(
-            slug=slug,
-            defaults={"name": name, "website": f"https://{slug}.example", "verification": Hoster.Verification.VERIFIED},
-        )
+        hoster = ensure_hoster(slug, name)
         if Certificate.objects.filter(hoster=hoster).exists():
             continue
         certificate = _certify(hoster, questionnaire, answers, auditor or supervisor)
