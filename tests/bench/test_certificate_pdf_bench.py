@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -21,6 +22,7 @@ TARGET_MS = 100
 def test_certificate_pdf_renders_fast(owner_a, hoster_a, supervisor) -> None:
     certificate = certify(owner_a, hoster_a, supervisor)
     render_certificate_pdf(certificate)  # the first render loads fonts and modules
+    gc.freeze()  # as a web worker does after start-up (portal/wsgi.py): the test run's own heap stays out of GC
     timings = []
     for _ in range(RENDERS):
         started = time.perf_counter()
@@ -33,5 +35,5 @@ def test_certificate_pdf_renders_fast(owner_a, hoster_a, supervisor) -> None:
     print(
         f"\n[bench certificate pdf] {connection.vendor}: {RENDERS} renders of {len(data):,} bytes;"
         f" mean {statistics.mean(timings):.1f} ms, median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms,"
-        f" max {timings[-1]:.1f} ms (target ≤ {TARGET_MS} ms each) {'ok' if p95 <= TARGET_MS else 'MISSED'}"
+        f" max {timings[-1]:.1f} ms (target ≤ {TARGET_MS} ms each) {'ok' if timings[-1] <= TARGET_MS else 'MISSED'}"
     )
