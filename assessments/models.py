@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from assessments.catalogue import Criterion, Questionnaire, parse_questionnaire
-from portal.models import Hoster, ImmutableQuerySet, User
+from portal.models import AppendOnly, Hoster, ImmutableQuerySet, User
 
 DEFAULT_QUESTIONNAIRE_CODE = "good-hoster-2020"
 
@@ -264,7 +264,7 @@ class Evidence(models.Model):
         return {"kind": self.kind, "url": self.url}
 
 
-class Snapshot(models.Model):
+class Snapshot(AppendOnly):
     """The answers and evidence hashes as submitted; append-only."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="snapshots")
@@ -284,31 +284,12 @@ class Snapshot(models.Model):
         return f"{self.assessment} @ {self.created_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A snapshot is frozen and cannot be changed.")
-        self.sha256 = checksum(self.data)
+        if self.pk is None:
+            self.sha256 = checksum(self.data)
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("A snapshot is frozen and cannot be deleted.")
 
 
 # Review ---------------------------------------------------------------------------------------------------------
-
-
-class AppendOnly(models.Model):
-    """A record that is written once: saving it again or deleting it raises."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError(f"A {self._meta.verbose_name} cannot be changed once written.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"A {self._meta.verbose_name} cannot be deleted.")
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):

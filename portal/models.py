@@ -226,6 +226,21 @@ class ApiKey(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class AppendOnly(models.Model):
+    """A record that is written once: saving it again or deleting it raises."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError(f"A {self._meta.verbose_name} cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("These records are append-only and cannot be updated.")
@@ -234,7 +249,7 @@ class ImmutableQuerySet(models.QuerySet):
         raise TypeError("These records are append-only and cannot be deleted.")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     """One append-only, hash-chained entry of the audit log."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -258,14 +273,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit events are append-only.")
 
     def compute_hash(self) -> str:
         payload = {

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
-from portal.models import Hoster, ImmutableQuerySet
+from portal.models import AppendOnly, Hoster, ImmutableQuerySet
 from scoring.ratings import Rating
 
 
@@ -172,7 +172,7 @@ class CertificateEventQuerySet(ImmutableQuerySet):
         return self.filter(kind__in=CertificateEvent.PUBLIC_KINDS)
 
 
-class CertificateEvent(models.Model):
+class CertificateEvent(AppendOnly):
     """Something that happened to a certificate. `reason` is public; `data` is for supervisors only."""
 
     class Kind(models.TextChoices):
@@ -225,14 +225,6 @@ class CertificateEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.kind} {self.at:%Y-%m-%d}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("Certificate events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any):
-        raise TypeError("Certificate events are append-only.")
-
     @property
     def public_reason(self) -> str:
         """The reason in the reader's language when the event has one in Dutch; otherwise as written."""
@@ -255,7 +247,7 @@ class SerialCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class MonitorPeriod(models.Model):
+class MonitorPeriod(AppendOnly):
     """A published monitor: the ranking of hosters by their notices over a period, frozen when published."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Part of the address, e.g. 2025-h1."))
@@ -285,16 +277,8 @@ class MonitorPeriod(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("A published monitor period is frozen.")
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("monitor_period", args=[self.code])
-
-    def delete(self, *args: Any, **kwargs: Any):
-        raise TypeError("A published monitor period is never deleted.")
 
     def row_for(self, slug: str) -> dict | None:
         return next((row for row in self.ranking if row["hoster"] == slug), None)

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, QuestionnaireVersion, checksum
-from portal.models import ImmutableQuerySet
+from portal.models import AppendOnly, ImmutableQuerySet
 from scoring.engine import ScoringModel, parse_scoring_model
 
 DEFAULT_SCORING_MODEL_CODE = "good-hoster-2020"
@@ -101,7 +101,7 @@ class RatingQuerySet(ImmutableQuerySet):
         return ratings.order_by("-computed_at", "-id").first()
 
 
-class Rating(models.Model):
+class Rating(AppendOnly):
     """A score card as the engine computed it for an assessment at one moment; append-only."""
 
     class Basis(models.TextChoices):
@@ -134,14 +134,6 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.grade} {self.score} ({self.model_version}, {self.basis})"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("A rating is a record of a computation and cannot be changed; compute a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("A rating cannot be deleted.")
 
 
 def publish_fixtures(sender: Any, using: str = "default", **kwargs: Any) -> None:
