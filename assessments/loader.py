@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -11,16 +10,11 @@ from django.db import transaction
 from assessments.catalogue import CatalogueError, Questionnaire, load_questionnaire, questionnaire_to_dict
 from assessments.models import QuestionnaireVersion, checksum
 from portal.audit import log_action
+from portal.versioning import Published, publish_once
 
 
 def questionnaire_dir() -> Path:
     return Path(settings.BASE_DIR) / "fixtures" / "questionnaires"
-
-
-@dataclass(frozen=True)
-class Published:
-    version: QuestionnaireVersion
-    created: bool
 
 
 @transaction.atomic
@@ -31,31 +25,29 @@ def publish_questionnaire(questionnaire: Questionnaire, source: str, *, audit: b
     """
     definition = questionnaire_to_dict(questionnaire)
     digest = checksum(definition)
-    existing = QuestionnaireVersion.objects.filter(code=questionnaire.code, version=questionnaire.version).first()
-    if existing is not None:
-        if existing.checksum != digest:
-            raise CatalogueError(
-                f"{source}: {questionnaire.code} version {questionnaire.version} is already published with"
-                f" different content (published {existing.published_at:%Y-%m-%d}); a published version is"
-                f" immutable, so give the changed questionnaire a new version number"
-            )
-        return Published(existing, created=False)
-    version = QuestionnaireVersion.objects.create(
+    published = publish_once(
+        QuestionnaireVersion,
         code=questionnaire.code,
         version=questionnaire.version,
+        checksum=digest,
+        refusal=lambda existing: CatalogueError(
+            f"{source}: {questionnaire.code} version {questionnaire.version} is already published with"
+            f" different content (published {existing.published_at:%Y-%m-%d}); a published version is"
+            f" immutable, so give the changed questionnaire a new version number"
+        ),
         title=questionnaire.title.to_dict(),
         definition=definition,
-        checksum=digest,
         source=source,
     )
-    if audit:
+    version = published.version
+    if audit and published.created:
         log_action(
             None,
             "assessments.questionnaire.published",
             version,
             {"code": version.code, "version": version.version, "checksum": digest, "source": source},
         )
-    return Published(version, created=True)
+    return published
 
 
 def load_questionnaires(directory: Path | None = None, *, audit: bool = True) -> list[Published]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from assessments.models import Answer, Assessment, QuestionnaireVersion, checksum
 from portal.audit import log_action
 from portal.models import User
+from portal.versioning import Published, publish_once
 from scoring.engine import (
     AnswerInput,
     Metrics,
@@ -52,12 +53,6 @@ class UnknownScoringModel(LookupError):
 
 def scoring_model_dir() -> Path:
     return Path(settings.BASE_DIR) / "fixtures" / "scoring"
-
-
-@dataclass(frozen=True)
-class Published:
-    version: ScoringModelVersion
-    created: bool
 
 
 def _read_model_file(path: Path) -> Any:
@@ -93,32 +88,30 @@ def publish_scoring_model(path: Path) -> Published:
     if path.stem != model.code:
         raise ModelError(f"{source}: code '{model.code}' does not match the file name (expected {model.code}.yaml)")
     digest = checksum(data)
-    existing = ScoringModelVersion.objects.filter(code=model.code, version=model.version).first()
-    if existing is not None:
-        if existing.checksum != digest:
-            raise ModelError(
-                f"{source}: {model.code} version {model.version} is already published with different content"
-                f" (published {existing.published_at:%Y-%m-%d}); a published scoring model is immutable, so give"
-                f" the changed model a new version number"
-            )
-        return Published(existing, created=False)
-    version = ScoringModelVersion.objects.create(
+    published = publish_once(
+        ScoringModelVersion,
         code=model.code,
         version=model.version,
+        checksum=digest,
+        refusal=lambda existing: ModelError(
+            f"{source}: {model.code} version {model.version} is already published with different content"
+            f" (published {existing.published_at:%Y-%m-%d}); a published scoring model is immutable, so give"
+            f" the changed model a new version number"
+        ),
         questionnaire=questionnaire,
         title=model.title.to_dict(),
         norm_hours=model.norm_hours,
         definition=data,
-        checksum=digest,
         source=source,
     )
-    log_action(
-        None,
-        "scoring.model.published",
-        version,
-        {"code": model.code, "version": model.version, "checksum": digest, "source": source},
-    )
-    return Published(version, created=True)
+    if published.created:
+        log_action(
+            None,
+            "scoring.model.published",
+            published.version,
+            {"code": model.code, "version": model.version, "checksum": digest, "source": source},
+        )
+    return published
 
 
 def load_scoring_models(directory: Path | None = None) -> list[Published]:
