@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0001_initial'),
-        ('portal', '0003_role_permissions'),
+        ('portal', '0001_initial'),
         ('scoring', '0002_scoring_models_and_ratings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_role_permissions'),
+        ('portal', '0001_initial'),
         ('scoring', '0003_certificates'),
     ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import time
@@ -80,22 +79,6 @@ def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) 
         for v in result["violations"]
         if v["impact"] in impacts
     ]
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(transactional_db):
-    """The flush after each live-server test empties what data migrations stored; the role groups come back here,
-    with the permissions portal/migrations/0003 grants them."""
-    from django.contrib.auth.models import Group, Permission
-
-    from portal.models import Role
-
-    granted = importlib.import_module("portal.migrations.0003_role_permissions").ROLE_PERMISSIONS
-    for role in Role.values:
-        group, _ = Group.objects.get_or_create(name=role)
-        for code in granted.get(role, []):
-            app_label, codename = code.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 @pytest.fixture(autouse=True)
