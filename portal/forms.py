@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Hoster, MemberRole, Membership, Role, User, normalize_prefix, parse_asn
+from portal.services import PROFILE_FIELDS
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -50,16 +51,7 @@ class HosterProfileForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Hoster
-        fields = [
-            "name",
-            "legal_name",
-            "coc_number",
-            "country",
-            "website",
-            "abuse_email",
-            "declared_customers",
-            "declared_domains",
-        ]
+        fields = list(PROFILE_FIELDS)
         help_texts = {
             "coc_number": _("The registration number at the Chamber of Commerce (KvK), digits only."),
             "abuse_email": _("Where notices about abuse on your network should go."),
