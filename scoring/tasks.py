@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django_tasks import task
 
@@ -13,6 +16,32 @@ from scoring.imports import import_notices
 from scoring.models import ImportBatch
 
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _progress_writer(batch_id: int) -> Iterator[Callable[[int, int], None]]:
+    """Writes the import's progress on its batch, where the upload page polls it.
+
+    On PostgreSQL through a connection of its own: the import's connection is in the middle of a COPY,
+    inside a transaction the page would not see into until the end.
+    """
+    if connection.vendor != "postgresql":
+        yield lambda rows, size: ImportBatch.objects.filter(pk=batch_id).update(progress_rows=rows, progress_bytes=size)
+        return
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = own.ops.quote_name(ImportBatch._meta.db_table)
+
+    def progress(rows: int, size: int) -> None:
+        with own.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress_rows = %s, progress_bytes = %s WHERE id = %s",  # noqa: S608 - the model's table
+                [rows, size, batch_id],
+            )
+
+    try:
+        yield progress
+    finally:
+        own.close()
 
 
 @task()
@@ -24,11 +53,8 @@ def run_notice_import(batch_id: int) -> dict:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
     batch.status = ImportBatch.Status.RUNNING
 
-    def progress(rows: int, bytes_read: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(progress_rows=rows, progress_bytes=bytes_read)
-
     try:
-        with default_storage.open(batch.upload_path, "rb") as stream:
+        with default_storage.open(batch.upload_path, "rb") as stream, _progress_writer(batch.pk) as progress:
             result = import_notices(
                 stream=stream,
                 source=batch.source,

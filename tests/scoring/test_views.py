@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
+from scoring import columnar, tasks
 from scoring.models import ImportBatch, Notice
 from tests.scoring.helpers import csv_bytes, run_import
 
@@ -131,3 +135,34 @@ def test_dashboard_shows_the_panels(client_for, owner_a, supervisor, hoster_a):
     assert "Takedown figures" in html.content.decode() and "<svg" in html.content.decode()
     html = client_for(supervisor).get(reverse("dashboard")).content.decode()
     assert "Measured takedown data" in html and "1 notice imported" in html
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the import's own connection is busy only on PostgreSQL")
+def test_upload_progress_is_seen_by_other_connections_while_the_import_runs(
+    client_for, supervisor, hoster_a, monkeypatch
+):
+    """The progress is written, and committed, while the import's connection is in the middle of its COPY."""
+    monkeypatch.setattr(columnar, "_BLOCK", 256)  # many blocks, so many reports
+    seen = []
+    writer = tasks._progress_writer
+
+    @contextmanager
+    def watched(batch_id):
+        observer = connections.create_connection(DEFAULT_DB_ALIAS)
+        with writer(batch_id) as progress:
+
+            def report(rows, size):
+                progress(rows, size)
+                with observer.cursor() as cursor:
+                    cursor.execute("SELECT progress_rows FROM scoring_importbatch WHERE id = %s", [batch_id])
+                    seen.append((rows, cursor.fetchone()[0]))
+
+            yield report
+        observer.close()
+
+    monkeypatch.setattr(tasks, "_progress_writer", watched)
+    rows = [(f"n{i}", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", "") for i in range(60)]
+    upload(client_for(supervisor), rows)
+    assert ImportBatch.objects.get().created == 60
+    assert len(seen) > 3 and all(written == read for written, read in seen)
