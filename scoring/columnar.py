@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from scoring.attribution import BY_ASN, BY_PREFIX, EXPLICIT, NONE
+
 if TYPE_CHECKING:
     from scoring.imports import RowValidator, StagedRow
 
@@ -275,12 +277,13 @@ class BinaryRows:
         if self.validator.seen and pc.any(pc.is_in(ids, value_set=pa.array(list(self.validator.seen)))).as_py():
             raise NotSimple("a notice ID appears more than once")
 
+    def _columns(self, block: pa.RecordBatch) -> list[pa.Array]:
+        """The block's values in the order of `imports.COLUMNS`; an absent optional column as empty texts."""
+        blank = pa.array([""] * block.num_rows, pa.string())
+        return [blank if index is None else block.column(index) for index in self.positions]
+
     def _encode(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
-        rows = block.num_rows
-        blank = pa.array([""] * rows, pa.string())
-        ids, reported, removed, ip, asn, hoster, url = (
-            blank if index is None else block.column(index) for index in self.positions
-        )
+        ids, reported, removed, ip, asn, hoster, url = self._columns(block)
 
         def empty(values: pa.Array) -> pa.Array:
             return pc.equal(pc.binary_length(values), 0)
@@ -300,7 +303,7 @@ class BinaryRows:
         ):
             plain = pc.and_(plain, check)
         plain_rows = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
-        encoded = self._encode_plain(block.filter(plain), header, tail, plain_rows)
+        encoded = self._encode_plain(block.filter(plain), header, tail)
         others = [encode_row(row, header, tail) for row in self._validated(block, ~plain_rows)]
         return encoded + b"".join(others)
 
@@ -321,14 +324,11 @@ class BinaryRows:
                 staged.append(row)
         return staged
 
-    def _encode_plain(self, block: pa.RecordBatch, header: bytes, tail: bytes, plain_rows: np.ndarray) -> bytes:
+    def _encode_plain(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
         rows = block.num_rows
         if not rows:
             return b""
-        blank = pa.array([""] * rows, pa.string())
-        ids, reported, removed, ip, asn, hoster, url = (
-            blank if index is None else block.column(index) for index in self.positions
-        )
+        ids, reported, removed, ip, asn, hoster, url = self._columns(block)
 
         def present(values: pa.Array) -> np.ndarray:
             return pc.binary_length(values).to_numpy(zero_copy_only=False) > 0
@@ -410,13 +410,7 @@ class BinaryRows:
         return joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
 
 
-def _attributions() -> pa.Array:
-    from scoring.attribution import BY_ASN, BY_PREFIX, EXPLICIT, NONE
-
-    return pa.array([_text(code) for code in (EXPLICIT, BY_ASN, BY_PREFIX, NONE)], pa.binary())
-
-
-_ATTRIBUTIONS = _attributions()
+_ATTRIBUTIONS = pa.array([_text(code) for code in (EXPLICIT, BY_ASN, BY_PREFIX, NONE)], pa.binary())
 
 
 def read_header(stream: io.BufferedReader) -> list[str]:
