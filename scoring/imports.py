@@ -110,12 +110,15 @@ class RowValidator:
         self.unattributed = 0  # valid rows that no hoster claims
 
     def error(self, line: int, column: str, message: str) -> None:
-        self.errors.append(RowError(line, column, message, self.label))
+        # A NUL quoted from the file is shown as ␀: PostgreSQL keeps no NUL in text or JSON (the batch's errors).
+        self.errors.append(RowError(line, column, message.replace("\x00", "\N{SYMBOL FOR NULL}"), self.label))
         self.bad_lines.add(line)
 
     def _timestamp(self, text: str) -> tuple[datetime, str]:
         """The instant and its text for the database: ISO 8601 with an explicit offset."""
         try:
+            if "\x00" in text:  # Python's parser would stop reading at it
+                raise ValueError
             value = datetime.fromisoformat(text)
         except ValueError:
             raise _Bad(_("“%(value)s” is not an ISO 8601 timestamp.") % {"value": text}) from None
@@ -142,6 +145,8 @@ class RowValidator:
         notice_id = notice_id.strip()
         if not notice_id:
             self.error(line, "notice_id", _("A notice ID is required."))
+        elif "\x00" in notice_id:
+            self.error(line, "notice_id", _("A NUL character is not allowed here."))
         elif len(notice_id) > NOTICE_ID_MAX:
             self.error(line, "notice_id", _("A notice ID has at most %(max)d characters.") % {"max": NOTICE_ID_MAX})
         elif notice_id in self.seen:
@@ -192,7 +197,9 @@ class RowValidator:
         url_sha256 = url_host = ""
         if url:
             match = _URL_HOST.match(url)
-            if match is None:
+            if "\x00" in url:
+                self.error(line, "url", _("A NUL character is not allowed here."))
+            elif match is None:
                 self.error(line, "url", _("This is not a URL."))
             else:
                 url_host = match.group(1).lower()[:255]

@@ -284,3 +284,20 @@ def test_every_iso_form_python_accepts_is_stored_as_the_same_instant(hoster_a):
     }
     assert Notice.objects.get(notice_id="fraction").ip == "2001:db8::1"
     assert run_import(rows).unchanged == len(rows)
+
+
+def test_nul_characters_are_bad_rows_named_by_line(hoster_a):
+    """PostgreSQL stores no NUL: the file is rejected like any other, and the errors show the NUL as ␀."""
+    rows = [
+        ("n\x001", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", ""),
+        ("n2", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", "https://a.example/\x00"),
+        ("n3", "2024-03-01T10:00:00Z\x00", "", "192.0.2.1", "", "", ""),
+        ("n4", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", ""),
+    ]
+    result = run_import(rows)
+    assert [str(error) for error in result.errors] == [
+        "line 2: notice_id: A NUL character is not allowed here.",
+        "line 3: url: A NUL character is not allowed here.",
+        "line 4: reported_at: “2024-03-01T10:00:00Z␀” is not an ISO 8601 timestamp.",
+    ]
+    assert not Notice.objects.exists()

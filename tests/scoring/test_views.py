@@ -166,3 +166,10 @@ def test_upload_progress_is_seen_by_other_connections_while_the_import_runs(
     upload(client_for(supervisor), rows)
     assert ImportBatch.objects.get().created == 60
     assert len(seen) > 3 and all(written == read for written, read in seen)
+
+
+def test_upload_with_a_nul_character_is_rejected_and_its_errors_kept(client_for, supervisor, hoster_a):
+    upload(client_for(supervisor), [("n1", "2024-03-01T10:00:00Z\x00", "", "192.0.2.1", "", "", "")])
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert batch.errors == ["line 2: reported_at: “2024-03-01T10:00:00Z␀” is not an ISO 8601 timestamp."]
