@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -30,9 +30,11 @@ from django.utils.translation import gettext as _
 
 from portal.audit import log_action
 from portal.models import Hoster, User
-from scoring import columnar
 from scoring.attribution import Attributor
 from scoring.models import Attribution, ImportBatch
+
+if TYPE_CHECKING:
+    from scoring import columnar
 
 REQUIRED_COLUMNS = ("notice_id", "reported_at", "removed_at", "ip", "asn")
 OPTIONAL_COLUMNS = ("hoster", "url")
@@ -262,6 +264,8 @@ def _arrow_rows(
     validator: RowValidator, progress: Progress | None, reader_state: _HashingReader
 ) -> columnar.BinaryRows:
     """The fast way (PostgreSQL): the file read and checked by the column, as binary COPY (see `columnar`)."""
+    from scoring import columnar  # Arrow and numpy are loaded only by the processes that import files
+
     buffered = io.BufferedReader(reader_state, 1 << 20)
     header = columnar.read_header(buffered)
     positions = _positions(header, validator)
@@ -466,7 +470,7 @@ class _Staging:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
 
     def load(self, rows: Iterable[StagedRow] | columnar.BinaryRows, batch_id: int | None) -> None:
-        if isinstance(rows, columnar.BinaryRows):
+        if not isinstance(rows, Iterable):  # the fast way's BinaryRows
             self._copy_binary(rows, batch_id)
         elif self.postgres:
             self._copy(rows, batch_id)
@@ -474,6 +478,8 @@ class _Staging:
             self._insert(rows, batch_id)
 
     def _copy_binary(self, rows: columnar.BinaryRows, batch_id: int | None) -> None:
+        from scoring import columnar
+
         table, columns = self._target()
         tail = columnar.direct_tail(self.source, batch_id) if self.direct else b""
         count = rows.validator.rows
@@ -643,10 +649,12 @@ def import_notices(
     }
     size = _remaining_size(stream) if stream is not None else None
     if size is not None and connection.vendor == "postgresql":
+        from scoring.columnar import NotSimple
+
         start = stream.tell()
         try:
             return _import(stream=stream, records=None, size=size, fast=True, **options)
-        except columnar.NotSimple:
+        except NotSimple:
             stream.seek(start)
     return _import(stream=stream, records=records, size=size, fast=False, **options)
 
