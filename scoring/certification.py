@@ -315,6 +315,42 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
+def _change_state(
+    certificate: Certificate,
+    actor: User | None,
+    *,
+    allowed: tuple[str, ...],
+    refusal: str,
+    state: str,
+    kind: str,
+    recipients: Callable[[Hoster], list[User]],
+    event: dict[str, Any],
+    audit: dict[str, Any],
+) -> CertificateEvent:
+    """Move a certificate from one of the `allowed` states to `state`: the event, the audit entry and the e-mails.
+
+    `refusal` names the certificate (`%(serial)s`) and its current state (`%(status)s`) when it is elsewhere.
+    """
+    locked = _locked(certificate)
+    if locked.status not in allowed:
+        raise CertificationRefused(refusal % {"serial": locked.serial, "status": locked.get_status_display().lower()})
+    now = timezone.now()
+    set_state(locked, state, now)
+    recorded = record_event(locked, kind, actor, at=now, **event)
+    log_action(actor, f"scoring.certificate.{kind}", locked, audit)
+    mail_on_commit(
+        recipients(locked.hoster),
+        f"email/certificates_{kind}",
+        {"certificate": locked, "hoster": locked.hoster, "event": recorded},
+    )
+    certificate.state, certificate.state_changed_at = locked.state, locked.state_changed_at
+    return recorded
+
+
+def _owners_and_supervisors(hoster: Hoster) -> list[User]:
+    return [*owners_of(hoster), *supervisors()]
+
+
 @transaction.atomic
 def suspend_certificate(
     certificate: Certificate,
@@ -329,34 +365,17 @@ def suspend_certificate(
     if not automatic:
         _require_supervisor(actor)
     reason = _clean_reason(reason)
-    locked = _locked(certificate)
-    if locked.status != CertificateStatus.VALID:
-        raise CertificationRefused(
-            _("Only a valid certificate can be suspended; %(serial)s is %(status)s.")
-            % {"serial": locked.serial, "status": locked.get_status_display().lower()}
-        )
-    now = timezone.now()
-    set_state(locked, CertificateStatus.SUSPENDED, now)
-    event = record_event(
-        locked,
-        CertificateEvent.Kind.SUSPENDED,
+    return _change_state(
+        certificate,
         actor,
-        reason=reason,
-        reason_nl=reason_nl,
-        automatic=automatic,
-        data=data,
-        at=now,
+        allowed=(CertificateStatus.VALID,),
+        refusal=_("Only a valid certificate can be suspended; %(serial)s is %(status)s."),
+        state=CertificateStatus.SUSPENDED,
+        kind=CertificateEvent.Kind.SUSPENDED,
+        recipients=_owners_and_supervisors,
+        event={"reason": reason, "reason_nl": reason_nl, "automatic": automatic, "data": data},
+        audit={"reason": reason, "automatic": automatic, **(data or {})},
     )
-    log_action(
-        actor, "scoring.certificate.suspended", locked, {"reason": reason, "automatic": automatic, **(data or {})}
-    )
-    mail_on_commit(
-        [*owners_of(locked.hoster), *supervisors()],
-        "email/certificates_suspended",
-        {"certificate": locked, "hoster": locked.hoster, "event": event},
-    )
-    certificate.state, certificate.state_changed_at = locked.state, locked.state_changed_at
-    return event
 
 
 @transaction.atomic
@@ -364,23 +383,17 @@ def reinstate_certificate(certificate: Certificate, actor: User, reason: str) ->
     """Make a suspended certificate valid again (a supervisor, with a public reason)."""
     _require_supervisor(actor)
     reason = _clean_reason(reason)
-    locked = _locked(certificate)
-    if locked.status != CertificateStatus.SUSPENDED:
-        raise CertificationRefused(
-            _("Only a suspended certificate can be reinstated; %(serial)s is %(status)s.")
-            % {"serial": locked.serial, "status": locked.get_status_display().lower()}
-        )
-    now = timezone.now()
-    set_state(locked, CertificateStatus.VALID, now)
-    event = record_event(locked, CertificateEvent.Kind.REINSTATED, actor, reason=reason, at=now)
-    log_action(actor, "scoring.certificate.reinstated", locked, {"reason": reason})
-    mail_on_commit(
-        owners_of(locked.hoster),
-        "email/certificates_reinstated",
-        {"certificate": locked, "hoster": locked.hoster, "event": event},
+    return _change_state(
+        certificate,
+        actor,
+        allowed=(CertificateStatus.SUSPENDED,),
+        refusal=_("Only a suspended certificate can be reinstated; %(serial)s is %(status)s."),
+        state=CertificateStatus.VALID,
+        kind=CertificateEvent.Kind.REINSTATED,
+        recipients=owners_of,
+        event={"reason": reason},
+        audit={"reason": reason},
     )
-    certificate.state, certificate.state_changed_at = locked.state, locked.state_changed_at
-    return event
 
 
 @transaction.atomic
@@ -388,23 +401,17 @@ def revoke_certificate(certificate: Certificate, actor: User, reason: str) -> Ce
     """Withdraw a valid or suspended certificate for good (a supervisor, with a public reason)."""
     _require_supervisor(actor)
     reason = _clean_reason(reason)
-    locked = _locked(certificate)
-    if locked.status not in LIVE_STATES:
-        raise CertificationRefused(
-            _("Only a valid or suspended certificate can be revoked; %(serial)s is %(status)s.")
-            % {"serial": locked.serial, "status": locked.get_status_display().lower()}
-        )
-    now = timezone.now()
-    set_state(locked, CertificateStatus.REVOKED, now)
-    event = record_event(locked, CertificateEvent.Kind.REVOKED, actor, reason=reason, at=now)
-    log_action(actor, "scoring.certificate.revoked", locked, {"reason": reason})
-    mail_on_commit(
-        [*owners_of(locked.hoster), *supervisors()],
-        "email/certificates_revoked",
-        {"certificate": locked, "hoster": locked.hoster, "event": event},
+    return _change_state(
+        certificate,
+        actor,
+        allowed=LIVE_STATES,
+        refusal=_("Only a valid or suspended certificate can be revoked; %(serial)s is %(status)s."),
+        state=CertificateStatus.REVOKED,
+        kind=CertificateEvent.Kind.REVOKED,
+        recipients=_owners_and_supervisors,
+        event={"reason": reason},
+        audit={"reason": reason},
     )
-    certificate.state, certificate.state_changed_at = locked.state, locked.state_changed_at
-    return event
 
 
 # --- monitor publication --------------------------------------------------------------------------------------
