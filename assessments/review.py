@@ -18,7 +18,7 @@ from assessments.models import Answer, AnswerReview, Assessment, Assignment, Com
 from assessments.services import codes_in_question, evidence_satisfies
 from portal.audit import log_action
 from portal.models import AuditEvent, MemberRole, Membership, Role, User
-from portal.notify import notify
+from portal.notify import notify_on_commit
 
 MAX_NOTE = 5000
 MAX_RATIONALE = 10000
@@ -109,12 +109,6 @@ def eligible_auditors(assessment: Assessment) -> list[User]:
     return result
 
 
-def _mail_on_commit(users: list[User], template: str, context: dict[str, Any]) -> None:
-    """Mail only once the change is stored, so a refused or rolled-back step sends nothing."""
-    if users:
-        transaction.on_commit(lambda: notify(users, template, context))
-
-
 # Assignment ------------------------------------------------------------------------------------------------------
 
 
@@ -151,7 +145,7 @@ def assign_auditor(supervisor: User, assessment: Assessment, auditor: User, *, s
         assessment,
         {"auditor": auditor.email, "from": previous, "to": assessment.status},
     )
-    _mail_on_commit(
+    notify_on_commit(
         [auditor] if send_mail else [],
         "email/review_assigned",
         {"assessment": assessment, "hoster": assessment.hoster, "by": supervisor},
@@ -312,7 +306,7 @@ def request_changes(auditor: User, assessment: Assessment, message: str = "", *,
         {"from": Assessment.Status.IN_REVIEW, "to": assessment.status, "criteria": codes, "message": message},
     )
     reviews = AnswerReview.objects.in_force(assessment)
-    _mail_on_commit(
+    notify_on_commit(
         owners_and_editors(assessment) if send_mail else [],
         "email/review_changes_requested",
         {
@@ -410,7 +404,7 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
             "certificate": decision.certificate_serial,
         },
     )
-    _mail_on_commit(
+    notify_on_commit(
         owners_and_supervisors(assessment) if send_mail else [],
         "email/review_decided",
         {"assessment": assessment, "hoster": assessment.hoster, "decision": decision},

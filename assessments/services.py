@@ -32,8 +32,9 @@ from assessments.models import (
     last_full_months,
 )
 from portal.audit import log_action
-from portal.models import Hoster, MemberRole, Membership, Role, User
-from portal.notify import notify
+from portal.models import Hoster, MemberRole, Membership, User
+from portal.notify import notify_on_commit
+from portal.services import owners_of, supervisors
 
 MAX_TEXT = 5000
 
@@ -563,20 +564,10 @@ def submit_assessment(user: User, assessment: Assessment, *, send_mail: bool = T
     )
     if not send_mail:
         return snapshot
+    context = {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user}
     if resubmission:
-        auditors = list(User.objects.filter(assignments__assessment=assessment).order_by("pk"))
-        context = {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user}
-        transaction.on_commit(lambda: notify(auditors, "email/review_resubmitted", context))
-        return snapshot
-    recipients = {
-        *User.objects.filter(memberships__hoster=assessment.hoster, memberships__role=MemberRole.OWNER),
-        *User.objects.filter(groups__name=Role.SUPERVISOR),
-    }
-    transaction.on_commit(
-        lambda: notify(
-            sorted(recipients, key=lambda u: u.pk),
-            "email/assessments_submitted",
-            {"assessment": assessment, "hoster": assessment.hoster, "submitted_by": user},
-        )
-    )
+        auditors = User.objects.filter(assignments__assessment=assessment).order_by("pk")
+        notify_on_commit(auditors, "email/review_resubmitted", context)
+    else:
+        notify_on_commit([*owners_of(assessment.hoster), *supervisors()], "email/assessments_submitted", context)
     return snapshot

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import log_action
 from portal.models import Hoster, Invitation, MemberRole, Membership, Role, User
-from portal.notify import notify, send_templated
+from portal.notify import notify_on_commit, send_templated
 
 # Sent after a hoster's declared ASNs or IP prefixes changed (kwarg `hoster`), so notices can be re-attributed.
 hoster_network_changed = django.dispatch.Signal()
@@ -36,17 +36,13 @@ PROFILE_FIELDS = (
 )
 
 
-def _after_commit_notify(users: list[User], template: str, context: dict[str, Any]) -> None:
-    """Mail only once the change is stored, so a rolled-back change sends nothing."""
-    transaction.on_commit(lambda: notify(users, template, context))
-
-
 def supervisors() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct())
+    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct().order_by("pk"))
 
 
 def owners_of(hoster: Hoster) -> list[User]:
-    return list(User.objects.filter(memberships__hoster=hoster, memberships__role=MemberRole.OWNER, is_active=True))
+    owners = User.objects.filter(memberships__hoster=hoster, memberships__role=MemberRole.OWNER, is_active=True)
+    return list(owners.order_by("pk"))
 
 
 def _unique_slug(name: str) -> str:
@@ -69,7 +65,7 @@ def register_hoster(user: User, profile: dict[str, Any]) -> Hoster:
     hoster.save()
     Membership.objects.create(user=user, hoster=hoster, role=MemberRole.OWNER)
     log_action(user, "portal.hoster.registered", hoster, {"slug": hoster.slug, "name": hoster.name})
-    _after_commit_notify(
+    notify_on_commit(
         supervisors(),
         "email/portal_hoster_registered",
         {"hoster": hoster, "registered_by": user.email, "path": reverse("supervision_hosters")},
@@ -128,7 +124,7 @@ def decide_verification(user: User, hoster: Hoster, verification: str, reason: s
     current.save(update_fields=["verification"])
     hoster.verification = verification
     log_action(user, f"portal.hoster.{verification}", current, {"previous": previous, "reason": reason})
-    _after_commit_notify(
+    notify_on_commit(
         owners_of(current),
         "email/portal_hoster_verification",
         {"hoster": current, "verified": verification == Hoster.Verification.VERIFIED, "reason": reason},

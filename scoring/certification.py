@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,8 +19,9 @@ from assessments.catalogue import Criterion, Questionnaire
 from assessments.models import Answer, Assessment
 from assessments.services import evidence_satisfies
 from portal.audit import log_action
-from portal.models import Hoster, MemberRole, Role, User
-from portal.notify import notify
+from portal.models import Hoster, User
+from portal.notify import notify_on_commit
+from portal.services import owners_of, supervisors
 from scoring.certificates import (
     LIVE_STATES,
     Certificate,
@@ -62,23 +63,6 @@ def registry_changed() -> None:
 
 
 # --- who hears about it ---------------------------------------------------------------------------------------
-
-
-def owners_of(hoster: Hoster) -> list[User]:
-    return list(
-        User.objects.filter(memberships__hoster=hoster, memberships__role=MemberRole.OWNER, is_active=True).order_by(
-            "pk"
-        )
-    )
-
-
-def supervisors() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).order_by("pk"))
-
-
-def mail_on_commit(users: Iterable[User], template: str, context: dict[str, Any]) -> None:
-    recipients = sorted({user.pk: user for user in users}.values(), key=lambda user: user.pk)
-    transaction.on_commit(lambda: notify(recipients, template, context))
 
 
 def _require_supervisor(actor: User | None) -> None:
@@ -292,7 +276,7 @@ def issue_certificate(assessment: Assessment, rating: Rating, actor: User | None
             "supersedes": [old.serial for old in previous],
         },
     )
-    mail_on_commit(owners_of(hoster), "email/certificates_issued", {"certificate": certificate, "hoster": hoster})
+    notify_on_commit(owners_of(hoster), "email/certificates_issued", {"certificate": certificate, "hoster": hoster})
     return certificate
 
 
@@ -338,7 +322,7 @@ def _change_state(
     set_state(locked, state, now)
     recorded = record_event(locked, kind, actor, at=now, **event)
     log_action(actor, f"scoring.certificate.{kind}", locked, audit)
-    mail_on_commit(
+    notify_on_commit(
         recipients(locked.hoster),
         f"email/certificates_{kind}",
         {"certificate": locked, "hoster": locked.hoster, "event": recorded},

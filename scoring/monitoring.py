@@ -11,11 +11,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import log_action
+from portal.notify import notify_on_commit
+from portal.services import owners_of
 from scoring.certificates import Certificate, CertificateEvent, CertificateStatus
 from scoring.certification import (
     CertificationRefused,
-    mail_on_commit,
-    owners_of,
     record_event,
     set_state,
     suspend_certificate,
@@ -83,7 +83,7 @@ def _expire(certificate: Certificate, now: datetime) -> bool:
         set_state(locked, CertificateStatus.EXPIRED, now)
         record_event(locked, CertificateEvent.Kind.EXPIRED, None, automatic=True, at=now)
         log_action(None, "scoring.certificate.expired", locked, {"valid_until": locked.valid_until})
-        mail_on_commit(
+        notify_on_commit(
             owners_of(certificate.hoster),
             "email/certificates_expired",
             {"certificate": locked, "hoster": certificate.hoster},
@@ -106,7 +106,7 @@ def _warn(certificate: Certificate, today: date, now: datetime) -> int | None:
             log_action(
                 None, "scoring.certificate.expiry_warned", certificate, {"days_left": days_left, "warnings": new}
             )
-            mail_on_commit(
+            notify_on_commit(
                 owners_of(certificate.hoster),
                 "email/certificates_expiring",
                 {"certificate": certificate, "hoster": certificate.hoster, "days_left": days_left},

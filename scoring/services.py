@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -18,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import log_action
-from portal.models import Hoster, MemberRole, Role, User, normalize_prefix, parse_asn
-from portal.notify import notify
+from portal.models import Hoster, User, normalize_prefix, parse_asn
+from portal.notify import notify_on_commit
+from portal.services import owners_of, supervisors
 from scoring.attribution import reattribute_all
 from scoring.imports import RowError
 from scoring.models import Attribution, Dispute, ImportBatch, Notice
@@ -175,23 +175,6 @@ def create_upload_batch(user: User, upload: UploadedFile, source: str, tz_name: 
 # --- disputes ---------------------------------------------------------------------------------------------------
 
 
-def _supervisors() -> list[User]:
-    group = Group.objects.filter(name=Role.SUPERVISOR).first()
-    return list(group.user_set.filter(is_active=True)) if group else []
-
-
-def _owners(hoster: Hoster) -> list[User]:
-    return list(User.objects.filter(memberships__hoster=hoster, memberships__role=MemberRole.OWNER, is_active=True))
-
-
-def _unique(users: list[User | None]) -> list[User]:
-    seen: dict[int, User] = {}
-    for user in users:
-        if user is not None:
-            seen.setdefault(user.pk, user)
-    return list(seen.values())
-
-
 class DisputeError(Exception):
     """A dispute cannot be raised or resolved this way; the message is for the user."""
 
@@ -209,7 +192,7 @@ def raise_dispute(user: User, notice: Notice, reason: str) -> Dispute:
     dispute = Dispute.objects.create(notice=notice, hoster=notice.hoster, raised_by=user, reason=reason)
     log_action(user, "scoring.dispute.raised", dispute, {"notice": str(notice), "reason": reason})
     context = {"dispute": dispute, "notice": notice, "hoster": notice.hoster}
-    transaction.on_commit(lambda: notify(_supervisors(), "email/scoring_dispute_raised", context))
+    notify_on_commit(supervisors(), "email/scoring_dispute_raised", context)
     return dispute
 
 
@@ -260,9 +243,9 @@ def resolve_dispute(
             "reason": reason,
         },
     )
-    recipients = _unique([dispute.raised_by, *_owners(dispute.hoster), *_supervisors()])
+    recipients = [dispute.raised_by, *owners_of(dispute.hoster), *supervisors()]
     if new_hoster is not None and uphold:
-        recipients = _unique([*recipients, *_owners(new_hoster)])
+        recipients += owners_of(new_hoster)
     context = {"dispute": dispute, "notice": notice, "hoster": dispute.hoster}
-    transaction.on_commit(lambda: notify(recipients, "email/scoring_dispute_resolved", context))
+    notify_on_commit(recipients, "email/scoring_dispute_resolved", context)
     return dispute
