@@ -239,10 +239,15 @@ def certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
     certificate = Certificate.objects.only("serial", "pdf", "pdf_sha256").filter(serial=serial).first()
     if certificate is None:
         raise Http404
-    response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{certificate.serial}.pdf"'
+    return _stored_pdf(certificate.pdf, f"{certificate.serial}.pdf", certificate.pdf_sha256)
+
+
+def _stored_pdf(pdf: bytes, filename: str, sha256: str) -> HttpResponse:
+    """A stored PDF, which never changes: cached for good, tagged with its SHA-256."""
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = PDF_CACHE
-    response["ETag"] = f'"{certificate.pdf_sha256}"'
+    response["ETag"] = f'"{sha256}"'
     return response
 
 
@@ -324,11 +329,7 @@ def monitor_period_pdf(request: HttpRequest, period: str) -> HttpResponse:
     found = MonitorPeriod.objects.only("code", "pdf", "pdf_sha256").filter(code=period).first()
     if found is None:
         raise Http404
-    response = HttpResponse(bytes(found.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="good-hoster-monitor-{found.code}.pdf"'
-    response["Cache-Control"] = PDF_CACHE
-    response["ETag"] = f'"{found.pdf_sha256}"'
-    return response
+    return _stored_pdf(found.pdf, f"good-hoster-monitor-{found.code}.pdf", found.pdf_sha256)
 
 
 def open_data_rows() -> list[dict[str, Any]]:
