@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import transaction
 
 from assessments.catalogue import CatalogueError, Questionnaire, load_questionnaire, questionnaire_to_dict
-from assessments.models import QuestionnaireVersion, checksum
+from assessments.models import QuestionnaireVersion
 from portal.audit import log_action
-from portal.versioning import Published, publish_once
+from portal.versioning import Published, checksum, publish_once
 
 
 def questionnaire_dir() -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -18,16 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.catalogue import Criterion, Questionnaire, parse_questionnaire
 from portal.models import AppendOnly, Hoster, ImmutableQuerySet, User
+from portal.versioning import PublishedDefinition, checksum
 
 DEFAULT_QUESTIONNAIRE_CODE = "good-hoster-2020"
-
-
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
-
-
-def checksum(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
@@ -36,37 +27,15 @@ class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
         return self.filter(code=code).order_by("-version").first()
 
 
-class QuestionnaireVersion(models.Model):
+class QuestionnaireVersion(PublishedDefinition):
     """One published version of a questionnaire; its definition never changes once stored."""
-
-    code = models.SlugField(_("code"), max_length=80)
-    version = models.PositiveIntegerField(_("version"))
-    title = models.JSONField(_("title"), default=dict)
-    definition = models.JSONField(_("definition"))
-    checksum = models.CharField(_("SHA-256 of the definition"), max_length=64)
-    source = models.CharField(_("source file"), max_length=200, blank=True)
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
 
     objects = QuestionnaireVersionQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["code", "-version"]
+    class Meta(PublishedDefinition.Meta):
         verbose_name = _("questionnaire version")
         verbose_name_plural = _("questionnaire versions")
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="unique_questionnaire_version")]
-
-    def __str__(self) -> str:
-        return f"{self.code} v{self.version}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            stored = QuestionnaireVersion.objects.filter(pk=self.pk).values_list("checksum", flat=True).first()
-            if stored is not None and (stored != self.checksum or checksum(self.definition) != stored):
-                raise TypeError("A published questionnaire version is immutable; publish a new version instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("A published questionnaire version cannot be deleted.")
 
     @cached_property
     def parsed(self) -> Questionnaire:

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, QuestionnaireVersion, checksum
+from assessments.models import Assessment, QuestionnaireVersion
 from portal.models import AppendOnly, ImmutableQuerySet
+from portal.versioning import PublishedDefinition
 from scoring.engine import ScoringModel, parse_scoring_model
 
 DEFAULT_SCORING_MODEL_CODE = "good-hoster-2020"
@@ -36,44 +37,23 @@ class ScoringModelVersionQuerySet(models.QuerySet["ScoringModelVersion"]):
         return list(latest.values())
 
 
-class ScoringModelVersion(models.Model):
+class ScoringModelVersion(PublishedDefinition):
     """One published version of a scoring model; its definition never changes once stored."""
 
-    code = models.SlugField(_("code"), max_length=80)
-    version = models.PositiveIntegerField(_("version"))
     questionnaire = models.ForeignKey(
         QuestionnaireVersion,
         on_delete=models.PROTECT,
         related_name="scoring_models",
         verbose_name=_("questionnaire version"),
     )
-    title = models.JSONField(_("title"), default=dict)
     norm_hours = models.FloatField(_("removal norm in hours"))
-    definition = models.JSONField(_("definition"))
-    checksum = models.CharField(_("SHA-256 of the definition"), max_length=64)
-    source = models.CharField(_("source file"), max_length=200, blank=True)
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
 
     objects = ScoringModelVersionQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["code", "-version"]
+    class Meta(PublishedDefinition.Meta):
         verbose_name = _("scoring-model version")
         verbose_name_plural = _("scoring-model versions")
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="unique_scoring_model_version")]
-
-    def __str__(self) -> str:
-        return f"{self.code} v{self.version}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            stored = ScoringModelVersion.objects.filter(pk=self.pk).values_list("checksum", flat=True).first()
-            if stored is not None and (stored != self.checksum or checksum(self.definition) != stored):
-                raise TypeError("A published scoring model is immutable; publish a new version instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("A published scoring model cannot be deleted.")
 
     @cached_property
     def parsed(self) -> ScoringModel:

@@ -19,10 +19,10 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from assessments.models import Answer, Assessment, QuestionnaireVersion, checksum
+from assessments.models import Answer, Assessment, QuestionnaireVersion
 from portal.audit import log_action
 from portal.models import User
-from portal.versioning import Published, publish_once
+from portal.versioning import Published, checksum, publish_once
 from scoring.engine import (
     AnswerInput,
     Metrics,
