@@ -24,7 +24,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.review import accepted_answers
-        from scoring.scorecards import register_accepted_answers
+        from scoring.rating.scorecards import register_accepted_answers
 
         post_migrate.connect(publish_fixtures, sender=self, dispatch_uid="assessments.publish_fixtures")
         # Verified score cards count exactly the answers an auditor accepted.

@@ -414,9 +414,9 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
 
 def _verify_and_certify(auditor: User, assessment: Assessment, decision: Decision) -> None:
     # Imported here: scoring builds on the assessments app, not the other way round.
-    from scoring.certification import certifiable_problems, issue_certificate_if_certifiable
-    from scoring.ratings import Rating
-    from scoring.scorecards import save_rating
+    from scoring.certification.services import certifiable_problems, issue_certificate_if_certifiable
+    from scoring.rating.models import Rating
+    from scoring.rating.scorecards import save_rating
 
     rating = save_rating(auditor, assessment, basis=Rating.Basis.VERIFIED, accepted=accepted_codes(assessment))
     accepted = evidence_acceptance(assessment)

@@ -120,9 +120,9 @@ def _evidence_items(evidence: list[Evidence]) -> list[dict[str, Any]]:
 
 def _scorecard_context(assessment: Assessment) -> dict[str, Any]:
     # Imported here: scoring builds on the assessments app, not the other way round.
-    from scoring import scorecards
     from scoring.engine import ScoringInputError
-    from scoring.scorecard_views import card_context
+    from scoring.rating import scorecards
+    from scoring.rating.views import card_context
 
     try:
         evaluation = scorecards.evaluate(assessment)

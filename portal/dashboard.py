@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-PANEL_PROVIDERS = ["portal.panels", "assessments.panels", "scoring.panels"]
+PANEL_PROVIDERS = ["portal.panels", "assessments.panels", "scoring.measurement.panels"]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ admin.site.site_header = "Good Hoster portal"
 
 api_v1 = [
     path("", include("assessments.api_urls")),
-    path("", include("scoring.api_urls")),
-    path("", include("scoring.scorecard_api_urls")),
-    path("", include("portal.registry_api_urls")),
+    path("", include("scoring.measurement.api_urls")),
+    path("", include("scoring.rating.api_urls")),
+    path("", include("scoring.publication.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,10 +28,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.hoster_urls")),
     path("assessments/", include("assessments.urls")),
-    path("", include("scoring.urls")),
-    path("", include("scoring.scorecard_urls")),
-    path("", include("scoring.certificate_urls")),
-    path("", include("portal.registry_urls")),
+    path("", include("scoring.measurement.urls")),
+    path("", include("scoring.rating.urls")),
+    path("", include("scoring.certification.urls")),
+    path("", include("scoring.publication.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

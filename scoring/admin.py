@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from scoring.models import Dispute, ImportBatch, Notice
+from scoring.measurement.models import Dispute, ImportBatch, Notice
 
 
 @admin.register(ImportBatch)

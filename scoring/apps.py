@@ -8,7 +8,7 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.services import hoster_network_changed
-        from scoring.attribution import reattribute_for_hoster_change
+        from scoring.measurement.attribution import reattribute_for_hoster_change
 
         # A supervisor's change to a hoster's ASNs or prefixes re-attributes the notices at once.
         hoster_network_changed.connect(reattribute_for_hoster_change, dispatch_uid="scoring.reattribute_notices")

@@ -40,7 +40,7 @@ from assessments import services
 from assessments.models import Assessment, QuestionnaireVersion
 from portal.api import create_api_key
 from portal.models import ApiKey
-from tests.registry.helpers import certify
+from tests.scoring.certification.helpers import certify
 
 # Per operation and credential; raise it for a deeper run: `FUZZ_EXAMPLES=500 pytest tests/api`.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))

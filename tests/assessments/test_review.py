@@ -13,7 +13,7 @@ from django.http import Http404
 from assessments import review, services
 from assessments.models import AnswerReview, Assessment, Assignment, Comment, Decision, Evidence, Snapshot
 from portal.models import AuditEvent, MemberRole, Membership, Role
-from scoring.ratings import Rating
+from scoring.rating.models import Rating
 from tests import factories
 from tests.assessments.helpers import make_pdf
 
@@ -445,7 +445,7 @@ def test_approval_saves_the_verified_rating_and_certifies(
 
 
 def test_the_verified_score_counts_only_accepted_answers(in_review_a, auditor):
-    from scoring.scorecards import compute_scorecard
+    from scoring.rating.scorecards import compute_scorecard
 
     accept_all(auditor, in_review_a, KYC_2=REJECT, KYC_3=CLARIFY)
     review.review_answer(auditor, in_review_a, "KYC-3", REJECT, "Still no risk assessment")

@@ -10,8 +10,8 @@ import time
 import pytest
 from django.db import connection
 
-from scoring.pdf import render_certificate_pdf
-from tests.registry.helpers import certify, pdf_text
+from scoring.certification.pdf import render_certificate_pdf
+from tests.scoring.certification.helpers import certify, pdf_text
 
 RENDERS = int(os.environ.get("BENCH_PDF_RENDERS", "200"))
 TARGET_MS = 100

@@ -16,10 +16,10 @@ import pytest
 from django.db import connection, transaction
 
 from portal.models import Hoster
-from scoring import columnar, imports
-from scoring.attribution import Attributor
-from scoring.imports import import_notices
-from scoring.models import Notice
+from scoring.measurement import columnar, imports
+from scoring.measurement.attribution import Attributor
+from scoring.measurement.imports import import_notices
+from scoring.measurement.models import Notice
 from tests.bench.notice_data import make_hosters, write_notice_file
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from portal.models import Hoster
-from scoring.metrics import hoster_metrics
-from scoring.models import ImportBatch
+from scoring.measurement.metrics import hoster_metrics
+from scoring.measurement.models import ImportBatch
 from tests.bench.notice_data import make_hosters
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))

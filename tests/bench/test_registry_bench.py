@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.registry.helpers import bulk_certificates
+from tests.scoring.certification.helpers import bulk_certificates
 
 HOSTERS = 2000
 CLIENTS = 20

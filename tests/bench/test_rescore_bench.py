@@ -11,9 +11,9 @@ from django.db import connection
 
 from assessments.models import Answer, Assessment, QuestionnaireVersion
 from portal.models import Hoster
-from scoring.models import ImportBatch, Notice
-from scoring.ratings import Rating
-from scoring.scorecards import model_version, rescore_all
+from scoring.measurement.models import ImportBatch, Notice
+from scoring.rating.models import Rating
+from scoring.rating.scorecards import model_version, rescore_all
 
 ASSESSMENTS = int(os.environ.get("BENCH_ASSESSMENTS", "2000"))
 NOTICES_PER_HOSTER = 25

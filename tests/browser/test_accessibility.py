@@ -19,7 +19,7 @@ from portal.models import MemberRole, Role
 from tests import factories
 from tests.assessments.helpers import answer_everything
 from tests.browser.conftest import axe_violations, force_session, screenshot
-from tests.registry.helpers import PERIOD, certify
+from tests.scoring.certification.helpers import PERIOD, certify
 
 
 def build_data() -> dict:

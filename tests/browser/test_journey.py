@@ -27,11 +27,11 @@ from assessments import review, services
 from assessments.evidence import _image_refusal
 from assessments.models import Assessment
 from portal.models import Hoster, Role, User
-from scoring.certificates import Certificate, CertificateStatus
+from scoring.certification.models import Certificate, CertificateStatus
 from tests import factories
 from tests.assessments.helpers import best_value, make_pdf
 from tests.browser.conftest import force_session, screenshot, sign_in
-from tests.registry.helpers import notices_for
+from tests.scoring.certification.helpers import notices_for
 
 OWNER_EMAIL = "eigenaar@schoonhost.example"
 OWNER_PASSWORD = "Zeer-geheim-wachtwoord-2026"

@@ -10,7 +10,7 @@ from portal import demo
 
 # Each module's `seed(stdout)` extends the core demo, in this order: notices first, so the
 # assessments reviewed in the demo are scored on measured data, and certificates last.
-DEMO_MODULES = ["scoring.demo", "assessments.demo", "scoring.certificate_demo"]
+DEMO_MODULES = ["scoring.measurement.demo", "assessments.demo", "scoring.certification.demo"]
 
 
 class Command(BaseCommand):

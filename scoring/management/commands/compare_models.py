@@ -7,8 +7,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ScoringInputError
-from scoring.ratings import Rating
-from scoring.scorecards import UnknownScoringModel, compare_models, model_version
+from scoring.rating.models import Rating
+from scoring.rating.scorecards import UnknownScoringModel, compare_models, model_version
 
 ARROWS = {"up": "up", "down": "DOWN", "same": "same"}
 

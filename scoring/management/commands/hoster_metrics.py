@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scoring.metrics import METRIC_KEYS, hoster_metrics
+from scoring.measurement.metrics import METRIC_KEYS, hoster_metrics
 
 
 def _when(text: str) -> date | datetime:

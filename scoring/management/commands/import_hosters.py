@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scoring.services import import_hosters
+from scoring.measurement.services import import_hosters
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from scoring.imports import import_notices
-from scoring.models import ImportBatch
+from scoring.measurement.imports import import_notices
+from scoring.measurement.models import ImportBatch
 
 
 class Command(BaseCommand):

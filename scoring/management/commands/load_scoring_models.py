@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ModelError
-from scoring.scorecards import load_scoring_models, scoring_model_dir
+from scoring.rating.scorecards import load_scoring_models, scoring_model_dir
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from scoring.monitoring import monitor_certificates
+from scoring.certification.daily_run import monitor_certificates
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ScoreCard, ScoringInputError, score
-from scoring.scorecards import UnknownScoringModel, model_version, parse_answers_json, parse_metrics_json
+from scoring.rating.scorecards import UnknownScoringModel, model_version, parse_answers_json, parse_metrics_json
 
 
 def read_json(path: Path, what: str) -> Any:

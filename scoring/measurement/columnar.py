@@ -1,0 +1,422 @@
+"""The fast way through a notice file on PostgreSQL: Apache Arrow reads it and checks the common case by the column.
+
+`RowValidator` stays the one definition of a valid row. This module only recognises rows in a plain form —
+printable ASCII without surrounding spaces, timestamps `YYYY-MM-DDTHH:MM:SS` with `Z` or `±HH:MM`, dotted-quad
+IPv4, `http(s)://host/…` URLs, known hoster slugs — and writes them in PostgreSQL's binary COPY format a whole
+block at a time, exactly as `RowValidator.validate` would have staged them (tests hold the two together, byte
+for byte). Every other row goes through `RowValidator.validate` one by one. When a row fails there, or Arrow
+cannot read the file, `NotSimple` is raised and the caller reads the whole file again row by row, which names
+every bad line; so this path never judges a file, it only takes the good ones faster.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import socket
+import struct
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from scoring.measurement.attribution import BY_ASN, BY_PREFIX, EXPLICIT, NONE
+
+if TYPE_CHECKING:
+    from scoring.measurement.imports import RowValidator, StagedRow
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+TRAILER = struct.pack("!h", -1)
+_NULL = struct.pack("!i", -1)
+_EMPTY_TEXT = struct.pack("!i", 0)
+_INT8 = struct.Struct("!iq")
+_INET = struct.Struct("!iBBBB")
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_PG_EPOCH_SECONDS = 946_684_800  # 2000-01-01 in seconds since 1970
+_BLOCK = 1 << 21  # bytes of CSV per Arrow block: about 30,000 rows
+ASN_MAX = 4294967295
+NOTICE_ID_MAX = 100
+HOST_MAX = 255
+
+_ID = r"^[!-~](?:[ -~]*[!-~])?$"  # and at most NOTICE_ID_MAX long
+_TIMESTAMP = (
+    r"^(?:19|2[01])\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = rf"^{_OCTET}(?:\.{_OCTET}){{3}}$"
+_ASN = r"^(?:[Aa][Ss])?\d{1,10}$"
+_IPV6 = r"^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$"  # inet_pton decides
+_URL = r"^https?://[A-Za-z0-9.\-]+(?:/[!-~]*)?$"
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+class NotSimple(Exception):
+    """The file leaves the fast path: read it again row by row, which names every bad line."""
+
+
+# --- one row at a time (the rows outside the plain form) -------------------------------------------------------
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return struct.pack("!i", len(data)) + data
+
+
+def _timestamp(text: str | None) -> bytes:
+    if not text:
+        return _NULL
+    delta = datetime.fromisoformat(text) - _PG_EPOCH
+    return _INT8.pack(8, (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def _inet(ip: str | None) -> bytes:
+    if not ip:
+        return _NULL
+    if ":" in ip:  # PostgreSQL's own family codes: 2 for IPv4, 3 for IPv6
+        return _INET.pack(20, 3, 128, 0, 16) + socket.inet_pton(socket.AF_INET6, ip)
+    return _INET.pack(8, 2, 32, 0, 4) + socket.inet_pton(socket.AF_INET, ip)
+
+
+def _int8(value: int | None) -> bytes:
+    return _NULL if value is None else _INT8.pack(8, value)
+
+
+def row_header(direct: bool) -> bytes:
+    return struct.pack("!h", 13 if direct else 10)
+
+
+def direct_tail(source: str, batch_id: int) -> bytes:
+    """The columns a row going straight into the notices adds: source, excluded (false) and batch."""
+    return _text(source) + struct.pack("!ib", 1, 0) + _INT8.pack(8, batch_id)
+
+
+def encode_row(row: StagedRow, header: bytes, tail: bytes) -> bytes:
+    """One staged row in binary COPY format (`_Staging.COLUMNS`, then `tail`)."""
+    notice_id, reported, removed, ip, asn, declared, hoster, attribution, url_sha256, url_host = row
+    return b"".join(
+        (
+            header,
+            _text(notice_id),
+            _timestamp(reported),
+            _timestamp(removed),
+            _inet(ip),
+            _int8(asn),
+            _int8(declared),
+            _int8(hoster),
+            _text(attribution),
+            _text(url_sha256),
+            _text(url_host),
+            tail,
+        )
+    )
+
+
+# --- a block at a time ---------------------------------------------------------------------------------------------
+
+
+def _fixed(records: np.ndarray) -> pa.Array:
+    """A numpy array of fixed-size records as an Arrow binary array, one record per value."""
+    width = records.dtype.itemsize
+    fixed = pa.Array.from_buffers(pa.binary(width), len(records), [None, pa.py_buffer(records.tobytes())])
+    return fixed.cast(pa.binary())
+
+
+def _int8_fields(values: np.ndarray, present: np.ndarray | None = None) -> pa.Array:
+    records = np.empty(len(values), dtype=[("size", ">i4"), ("value", ">i8")])
+    records["size"] = 8
+    records["value"] = values
+    return _nullable(_fixed(records), present)
+
+
+def _inet_fields(ipv4: np.ndarray, present: np.ndarray, ipv6: np.ndarray, ipv6_fields: list[bytes]) -> pa.Array:
+    dtype = [("size", ">i4"), ("family", "u1"), ("bits", "u1"), ("cidr", "u1"), ("length", "u1"), ("address", ">u4")]
+    records = np.empty(len(ipv4), dtype=dtype)
+    records["size"], records["family"], records["bits"], records["cidr"], records["length"] = 8, 2, 32, 0, 4
+    records["address"] = ipv4
+    fields = _fixed(records)
+    if ipv6_fields:
+        fields = pc.replace_with_mask(fields, pa.array(ipv6), pa.array(ipv6_fields, pa.binary()))
+    return _nullable(fields, present)
+
+
+def _text_fields(values: pa.Array) -> pa.Array:
+    sizes = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(">i4")
+    return pc.binary_join_element_wise(_fixed(sizes), values.cast(pa.binary()), b"")
+
+
+def _nullable(fields: pa.Array, present: np.ndarray | None, absent: bytes = _NULL) -> pa.Array:
+    if present is None or present.all():
+        return fields
+    return pc.if_else(pa.array(present), fields, pa.scalar(absent, pa.binary()))
+
+
+def _numbers(values: pa.Array, positions: Mapping[int, int]) -> dict[int, np.ndarray]:
+    """Decimal numbers at fixed character positions ({start: width}) of every value (all ASCII, all long enough)."""
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4)[:-1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8).astype(np.int64) - 48
+    numbers = {}
+    for start, width in positions.items():
+        number = np.zeros(len(values), dtype=np.int64)
+        for k in range(width):
+            number = number * 10 + data.take(offsets + start + k, mode="clip")  # clip: the Z form is shorter
+        numbers[start] = number
+    numbers[-1] = data[offsets + 19]  # 'Z' (42), '+' (-5) or '-' (-3), as offsets from '0'
+    return numbers
+
+
+def _instants(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since 2000-01-01 UTC of `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)` texts, and which are real dates."""
+    n = _numbers(values, {0: 4, 5: 2, 8: 2, 11: 2, 14: 2, 17: 2, 20: 2, 23: 2})
+    year, month, day = n[0], n[5], n[8]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    valid = day <= _DAYS_IN_MONTH[month] + (leap & (month == 2))
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    sign = np.where(n[-1] == ord("-") - 48, -1, 1)
+    offset = np.where(n[-1] == ord("Z") - 48, 0, sign * (n[20] * 3600 + n[23] * 60))
+    seconds = days * 86400 + n[11] * 3600 + n[14] * 60 + n[17] - offset - _PG_EPOCH_SECONDS
+    return seconds * 1_000_000, valid
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """`values` at `wanted`'s place among the sorted `keys`, -1 where it is not there."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], -1)
+
+
+def _sorted_map(mapping: Mapping[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.array(sorted(mapping), dtype=np.int64)
+    return keys, np.array([mapping[k] for k in keys.tolist()], dtype=np.int64)
+
+
+class BinaryRows:
+    """A notice CSV read by Arrow and written as binary COPY, validated and attributed as `RowValidator` does.
+
+    `stream` stands just after the header; `positions` are the columns of `imports.COLUMNS` in the file.
+    """
+
+    def __init__(
+        self,
+        stream: io.BufferedReader,
+        width: int,
+        positions: list[int | None],
+        validator: RowValidator,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.width = width
+        self.positions = positions
+        self.validator = validator
+        self.progress = progress
+        self.lock = threading.Lock()  # the validator is shared by the two blocks worked on at a time
+        self.ids: list[pa.Array] = []  # the plain rows' notice IDs, to check for repeats at the end
+        attributor = validator.attributor
+        self.slugs = pa.array(list(validator.hoster_ids), pa.string())
+        self.slug_ids = np.array(list(validator.hoster_ids.values()), dtype=np.int64)
+        self.asns = _sorted_map(attributor.by_asn)
+        self.prefixes = [(length, _sorted_map(attributor.by_prefix[(4, length)])) for length in attributor.lengths[4]]
+
+    def chunks(self, header: bytes, tail: bytes) -> Iterator[bytes]:
+        """The binary COPY stream: signature, one chunk per block of the file, trailer."""
+        names = [f"c{i}" for i in range(self.width)]
+        try:
+            reader = pacsv.open_csv(
+                self.stream,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
+                parse_options=pacsv.ParseOptions(newlines_in_values=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            yield SIGNATURE
+            # Two blocks at a time: Arrow and numpy let go of the interpreter, so one block's columns are worked
+            # on while the other's URLs are hashed; the next block waits until one is written.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                pending: deque[Future[bytes]] = deque()
+                for block in reader:
+                    pending.append(pool.submit(self._encode, block, header, tail))
+                    if len(pending) == 2:
+                        yield self._written(pending.popleft())
+                while pending:
+                    yield self._written(pending.popleft())
+            self._check_unique()
+        except (pa.ArrowException, UnicodeDecodeError) as exc:
+            raise NotSimple(str(exc)) from exc
+        yield TRAILER
+
+    def _written(self, encoded: Future[bytes]) -> bytes:
+        chunk = encoded.result()
+        if self.progress is not None:
+            self.progress(self.validator.rows)
+        return chunk
+
+    def _check_unique(self) -> None:
+        """Each notice ID once in the file: among the plain rows, and between them and the rows checked one by one."""
+        ids = pa.chunked_array(self.ids, pa.string())
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise NotSimple("a notice ID appears more than once")
+        if self.validator.seen and pc.any(pc.is_in(ids, value_set=pa.array(list(self.validator.seen)))).as_py():
+            raise NotSimple("a notice ID appears more than once")
+
+    def _columns(self, block: pa.RecordBatch) -> list[pa.Array]:
+        """The block's values in the order of `imports.COLUMNS`; an absent optional column as empty texts."""
+        blank = pa.array([""] * block.num_rows, pa.string())
+        return [blank if index is None else block.column(index) for index in self.positions]
+
+    def _encode(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
+        ids, reported, removed, ip, asn, hoster, url = self._columns(block)
+
+        def empty(values: pa.Array) -> pa.Array:
+            return pc.equal(pc.binary_length(values), 0)
+
+        def either(values: pa.Array, pattern: str) -> pa.Array:
+            return pc.or_(empty(values), pc.match_substring_regex(values, pattern))
+
+        plain = pc.and_(pc.match_substring_regex(ids, _ID), pc.match_substring_regex(reported, _TIMESTAMP))
+        plain = pc.and_(plain, pc.less_equal(pc.binary_length(ids), NOTICE_ID_MAX))
+        for check in (
+            either(removed, _TIMESTAMP),
+            pc.or_(either(ip, _IPV4), pc.match_substring_regex(ip, _IPV6)),
+            either(asn, _ASN),
+            either(url, _URL),
+            pc.or_(empty(hoster), pc.is_in(hoster, value_set=self.slugs)),
+            pc.invert(pc.and_(pc.and_(empty(hoster), empty(asn)), empty(ip))),
+        ):
+            plain = pc.and_(plain, check)
+        plain_rows = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        encoded = self._encode_plain(block.filter(plain), header, tail)
+        others = [encode_row(row, header, tail) for row in self._validated(block, ~plain_rows)]
+        return encoded + b"".join(others)
+
+    def _validated(self, block: pa.RecordBatch, selected: np.ndarray) -> list[StagedRow]:
+        """The selected rows through `RowValidator.validate`, one by one; `NotSimple` at the first bad one."""
+        if not selected.any():
+            return []
+        columns = [
+            [""] * int(selected.sum()) if index is None else block.column(index).filter(pa.array(selected)).to_pylist()
+            for index in self.positions
+        ]
+        staged = []
+        with self.lock:
+            for values in zip(*columns, strict=True):
+                row = self.validator.validate(0, *values)
+                if row is None:
+                    raise NotSimple(str(self.validator.errors[-1]))
+                staged.append(row)
+        return staged
+
+    def _encode_plain(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
+        rows = block.num_rows
+        if not rows:
+            return b""
+        ids, reported, removed, ip, asn, hoster, url = self._columns(block)
+
+        def present(values: pa.Array) -> np.ndarray:
+            return pc.binary_length(values).to_numpy(zero_copy_only=False) > 0
+
+        reported_us, valid = _instants(reported)
+        has_removed = present(removed)
+        removed_us = np.zeros(rows, dtype=np.int64)
+        if has_removed.any():
+            removed_us[has_removed], removed_valid = _instants(removed.filter(pa.array(has_removed)))
+            valid[has_removed] &= removed_valid & (removed_us[has_removed] >= reported_us[has_removed])
+        has_asn = present(asn)
+        digits = pc.replace_substring_regex(pc.if_else(pa.array(has_asn), asn, "0"), "^[Aa][Ss]", "")
+        asn_values = pc.cast(digits, pa.int64()).to_numpy()
+        valid &= ~has_asn | ((asn_values >= 1) & (asn_values <= ASN_MAX))
+        if not valid.all():  # not a date, removed before reported, AS number out of range
+            raise NotSimple("a row the validator rejects")
+        has_ip = present(ip)
+        ipv6 = pc.match_substring(ip, ":").to_numpy(zero_copy_only=False)
+        ipv4 = has_ip & ~ipv6
+        octets = pc.split_pattern(pc.if_else(pa.array(ipv4), ip, "0.0.0.0"), ".")  # noqa: S104 - a placeholder, not a bind address
+        octets = pc.cast(pc.list_flatten(octets), pa.int64()).to_numpy().reshape(-1, 4)
+        ip_values = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+        ipv6_texts = ip.filter(pa.array(ipv6)).to_pylist()
+        try:
+            ipv6_fields = [_INET.pack(20, 3, 128, 0, 16) + socket.inet_pton(socket.AF_INET6, t) for t in ipv6_texts]
+        except OSError as exc:
+            raise NotSimple("not an IPv6 address") from exc
+
+        slug_index = pc.index_in(hoster, value_set=self.slugs).to_numpy(zero_copy_only=False)
+        declared = ~np.isnan(slug_index)
+        declared_ids = np.where(declared, self.slug_ids[np.where(declared, slug_index, 0).astype(np.int64)], -1)
+        hoster_ids = declared_ids.copy()
+        attribution = np.where(declared, 0, 3)  # explicit, asn, prefix, none: see _ATTRIBUTIONS
+        by_asn = _lookup(*self.asns, asn_values)
+        found = (hoster_ids < 0) & has_asn & (by_asn >= 0)
+        hoster_ids[found], attribution[found] = by_asn[found], 1
+        for length, networks in self.prefixes:
+            shift = 32 - length
+            by_prefix = _lookup(*networks, ip_values >> shift << shift)
+            found = (hoster_ids < 0) & ipv4 & (by_prefix >= 0)
+            hoster_ids[found], attribution[found] = by_prefix[found], 2
+        by_ip = self.validator.attributor.by_ip
+        for row, text in zip(np.flatnonzero(ipv6).tolist(), ipv6_texts, strict=True):
+            if hoster_ids[row] < 0 and (hoster_id := by_ip(text)) is not None:
+                hoster_ids[row], attribution[row] = hoster_id, 2
+        unattributed = hoster_ids < 0
+
+        self.ids.append(ids)
+        has_url = present(url)
+        sha256 = hashlib.sha256
+        digests = b"".join([sha256(u).digest() for u in url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()])
+        hexes = np.zeros((rows, 68), dtype=np.uint8)  # the text field: size 64, then the hex digits
+        hexes[:, 3] = 64
+        digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
+        hexes[has_url, 4::2], hexes[has_url, 5::2] = _HEX[digits >> 4], _HEX[digits & 15]
+        hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
+        # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
+        hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
+
+        fields = [
+            pa.scalar(header, pa.binary()),
+            _text_fields(ids),
+            _int8_fields(reported_us),
+            _int8_fields(removed_us, has_removed),
+            _inet_fields(ip_values, has_ip, ipv6, ipv6_fields),
+            _int8_fields(asn_values, has_asn),
+            _int8_fields(declared_ids, declared),
+            _int8_fields(hoster_ids, ~unattributed),
+            _ATTRIBUTIONS.take(pa.array(attribution)),
+            hashes,
+            _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX)),
+            pa.scalar(tail, pa.binary()),
+        ]
+        joined = pc.binary_join_element_wise(*fields, b"")
+        with self.lock:
+            self.validator.rows += rows
+            self.validator.unattributed += int(unattributed.sum())
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=rows + 1, offset=joined.offset * 4)
+        return joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
+
+
+_ATTRIBUTIONS = pa.array([_text(code) for code in (EXPLICIT, BY_ASN, BY_PREFIX, NONE)], pa.binary())
+
+
+def read_header(stream: io.BufferedReader) -> list[str]:
+    """The header line's column names, normalised as `imports._csv_rows` does."""
+    try:
+        line = stream.readline().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotSimple("not UTF-8") from exc
+    return [name.strip().lower() for name in next(csv.reader([line]), [])]

@@ -1,0 +1,397 @@
+"""The public face (no login): registry, hoster profiles, verification, badges, monitor and open data."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from portal.models import Hoster
+from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
+from scoring.certification.services import registry_generation
+from scoring.publication.models import MonitorPeriod
+
+PAGE_SIZE = 25
+REGISTRY_CACHE_SECONDS = 60
+"""Also the longest a page can lag behind a change when the cache is per process rather than shared."""
+LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+LICENCE_LINK = f'<{LICENCE["url"]}>; rel="license"'
+SORTS = {
+    "name": ("hoster__name", "pk"),
+    "score": ("-score", "hoster__name"),
+    "grade": ("grade", "-score", "hoster__name"),
+    "issued": ("-issued_at", "pk"),
+}
+OPEN_DATA_FIELDS = (
+    "slug",
+    "name",
+    "website",
+    "grade",
+    "score",
+    "serial",
+    "status",
+    "issued_at",
+    "valid_until",
+    "verify_url",
+    "certificate_pdf_url",
+    "badge_url",
+)
+BADGE_CACHE_SECONDS = 3600
+PDF_CACHE = "public, max-age=31536000, immutable"  # a certificate's PDF never changes
+
+
+class RegistryFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    grade = forms.ChoiceField(
+        label=gettext_lazy("Grade"),
+        required=False,
+        choices=[("", gettext_lazy("Any grade")), ("A", "A"), ("B", "B")],
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("name", gettext_lazy("Name")),
+            ("score", gettext_lazy("Score (highest first)")),
+            ("grade", gettext_lazy("Grade")),
+            ("issued", gettext_lazy("Most recently certified")),
+        ],
+    )
+
+
+def registry_queryset(params: dict[str, Any]) -> QuerySet[Certificate]:
+    """The current certificates filtered and sorted as the registry page and the API ask."""
+    certificates = Certificate.objects.for_registry()
+    if params.get("q"):
+        certificates = certificates.filter(hoster__name__icontains=params["q"])
+    if params.get("grade"):
+        certificates = certificates.filter(grade=params["grade"])
+    return certificates.order_by(*SORTS.get(params.get("sort") or "name", SORTS["name"]))
+
+
+def registry_listing(params: dict[str, Any], page_number: str | None) -> dict[str, Any]:
+    """One page of the registry: its rows, count and rendered table, cached until a certificate changes."""
+    query = urlencode({key: value for key, value in sorted(params.items()) if value})
+    key = f"registry:page:{registry_generation()}:{translation.get_language()}:{query}:{page_number}"
+    listing = cache.get(key)
+    if listing is None:
+        page = Paginator(registry_queryset(params), PAGE_SIZE).get_page(page_number)
+        rows = [
+            {
+                "slug": certificate.hoster.slug,
+                "name": certificate.hoster.name,
+                "grade": certificate.grade,
+                "score": certificate.score,
+                "serial": certificate.serial,
+                "valid_until": certificate.valid_until,
+            }
+            for certificate in page.object_list
+        ]
+        table = render_to_string("registry/_table.html", {"rows": rows, "page": page, "query": query})
+        listing = {"rows": rows, "count": page.paginator.count, "table": table}
+        cache.set(key, listing, REGISTRY_CACHE_SECONDS)
+    return listing
+
+
+@login_not_required
+@require_GET
+def registry(request: HttpRequest) -> HttpResponse:
+    form = RegistryFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    listing = registry_listing(params, request.GET.get("page"))
+    return render(request, "registry/list.html", {"form": form, **listing, "licence": LICENCE})
+
+
+def _localized(title: dict[str, str]) -> str:
+    return title.get(translation.get_language() or "en") or title.get("en") or next(iter(title.values()), "")
+
+
+def public_sections(certificate: Certificate) -> list[dict[str, Any]]:
+    return [
+        {"code": section["code"], "title": _localized(section["title"]), "score": section["score"]}
+        for section in certificate.section_scores
+    ]
+
+
+def monitored_rows(hoster: Hoster) -> list[dict[str, Any]]:
+    """The hoster's row of every published monitor period, oldest first."""
+    periods = MonitorPeriod.objects.defer("pdf").order_by("date_from", "pk")
+    return [{"period": period, **row} for period in periods if (row := period.row_for(hoster.slug)) is not None]
+
+
+def metrics_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Geometry of the inline SVG: per published period a bar of the share removed within the norm."""
+    width, height, left, bottom, top = 560, 200, 40, 34, 12
+    plot_w, plot_h = width - left - 10, height - top - bottom
+    slot = plot_w / max(1, len(rows))
+    bars = []
+    for index, row in enumerate(rows):
+        pct = row["within_norm_pct"] or 0
+        bar_h = plot_h * pct / 100
+        bars.append(
+            {
+                "label": row["period"].code,
+                "pct": row["within_norm_pct"],
+                "x": round(left + index * slot + slot * 0.2, 1),
+                "y": round(top + plot_h - bar_h, 1),
+                "width": round(slot * 0.6, 1),
+                "height": round(bar_h, 1),
+                "label_x": round(left + index * slot + slot / 2, 1),
+            }
+        )
+    ticks = [{"value": value, "y": round(top + plot_h * (1 - value / 100), 1)} for value in (0, 50, 90, 100)]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - 10,
+        "bars": bars,
+        "ticks": ticks,
+        "base_y": top + plot_h,
+        "label_y": height - 12,
+    }
+
+
+@login_not_required
+@require_GET
+def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
+    hoster = get_object_or_404(Hoster.objects.only("pk", "slug", "name", "website"), slug=slug)
+    certificates = list(
+        hoster.certificates.without_documents()
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CertificateEvent.objects.public().only("certificate_id", "kind", "at", "reason", "reason_nl"),
+            )
+        )
+        .order_by("-issued_at", "-pk")
+    )
+    rows = monitored_rows(hoster)
+    if not certificates and not rows:
+        raise Http404
+    latest = next((c for c in certificates if c.status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED)), None)
+    sections = public_sections(latest) if latest else []
+    return render(
+        request,
+        "registry/hoster.html",
+        {
+            "hoster": hoster,
+            "current": latest,
+            "sections": sections,
+            "certificates": certificates,
+            "rows": rows,
+            "chart": metrics_chart(rows) if rows else None,
+        },
+    )
+
+
+def certificate_by_serial(serial: str) -> Certificate:
+    try:
+        return (
+            Certificate.objects.without_documents().defer("section_scores").select_related("hoster").get(serial=serial)
+        )
+    except Certificate.DoesNotExist:
+        raise Http404 from None
+
+
+@login_not_required
+@require_GET
+def verify(request: HttpRequest, serial: str) -> HttpResponse:
+    certificate = certificate_by_serial(serial)
+    events = list(certificate.events.public())
+    status = certificate.status
+    deciding = next(
+        (e for e in reversed(events) if e.kind in (CertificateEvent.Kind.SUSPENDED, CertificateEvent.Kind.REVOKED)),
+        None,
+    )
+    superseding = getattr(certificate, "superseded_by", None) if status == CertificateStatus.SUPERSEDED else None
+    return render(
+        request,
+        "registry/verify.html",
+        {
+            "certificate": certificate,
+            "status": status,
+            "status_label": certificate.get_status_display(),
+            "deciding_event": deciding if status in (CertificateStatus.SUSPENDED, CertificateStatus.REVOKED) else None,
+            "superseded_by": superseding,
+            "events": events,
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
+    certificate = Certificate.objects.only("serial", "pdf", "pdf_sha256").filter(serial=serial).first()
+    if certificate is None:
+        raise Http404
+    return _stored_pdf(certificate.pdf, f"{certificate.serial}.pdf", certificate.pdf_sha256)
+
+
+def _stored_pdf(pdf: bytes, filename: str, sha256: str) -> HttpResponse:
+    """A stored PDF, which never changes: cached for good, tagged with its SHA-256."""
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = PDF_CACHE
+    response["ETag"] = f'"{sha256}"'
+    return response
+
+
+def _badge_text_width(text: str) -> int:
+    # Verdana 11px averages about 7 px a character; a little slack keeps the text inside its box.
+    return 7 * len(text) + 12
+
+
+@login_not_required
+@require_GET
+def badge(request: HttpRequest, slug: str) -> HttpResponse:
+    hoster = get_object_or_404(Hoster.objects.only("pk", "name", "slug"), slug=slug)
+    certificate = (
+        Certificate.objects.live().filter(hoster=hoster).only("grade", "state", "valid_until", "serial").first()
+    )
+    status = certificate.status if certificate else None
+    if status == CertificateStatus.VALID:
+        value, colour = _("grade %(grade)s") % {"grade": certificate.grade}, "#1d7a46"
+    elif status == CertificateStatus.SUSPENDED:
+        value, colour = _("suspended"), "#b7791f"
+    else:
+        value, colour = _("not certified"), "#6c757d"
+    label = _("good hoster")
+    label_w, value_w = _badge_text_width(label), _badge_text_width(value)
+    svg = render_to_string(
+        "registry/badge.svg",
+        {
+            "label": label,
+            "value": value,
+            "colour": colour,
+            "label_w": label_w,
+            "value_w": value_w,
+            "width": label_w + value_w,
+            "label_x": label_w / 2,
+            "value_x": label_w + value_w / 2,
+            "title": _("%(hoster)s: good hoster, %(value)s") % {"hoster": hoster.name, "value": value},
+        },
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["Access-Control-Allow-Origin"] = "*"
+    # Embedding on other sites is the point of a badge.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@login_not_required
+@require_GET
+def monitor(request: HttpRequest) -> HttpResponse:
+    periods = MonitorPeriod.objects.only("code", "title", "date_from", "date_to", "published_at", "totals")
+    return render(request, "registry/monitor_list.html", {"periods": periods})
+
+
+@login_not_required
+@require_GET
+def monitor_period(request: HttpRequest, period: str) -> HttpResponse:
+    found = get_object_or_404(MonitorPeriod.objects.defer("pdf"), code=period)
+    rows = found.ranking
+    chart = []
+    for row in rows:
+        within, between = 100 * row["within_24h"] / row["notices"], 100 * row["between_24_48h"] / row["notices"]
+        chart.append(
+            {
+                **row,
+                "within_24h_pct": within,
+                "between_pct": between,
+                "between_x": within,
+                "later_x": within + between,
+                "later_pct": 100 - within - between,
+            }
+        )
+    return render(request, "registry/monitor_period.html", {"period": found, "rows": chart})
+
+
+@login_not_required
+@require_GET
+def monitor_period_pdf(request: HttpRequest, period: str) -> HttpResponse:
+    found = MonitorPeriod.objects.only("code", "pdf", "pdf_sha256").filter(code=period).first()
+    if found is None:
+        raise Http404
+    return _stored_pdf(found.pdf, f"good-hoster-monitor-{found.code}.pdf", found.pdf_sha256)
+
+
+def open_data_rows() -> list[dict[str, Any]]:
+    """Every currently certified hoster, by name, as open data (one query)."""
+    site = settings.SITE_URL
+    return [
+        {
+            "slug": certificate.hoster.slug,
+            "name": certificate.hoster.name,
+            "website": certificate.hoster.website,
+            "grade": certificate.grade,
+            "score": float(certificate.score),
+            "serial": certificate.serial,
+            "status": certificate.status,
+            "issued_at": timezone.localtime(certificate.issued_at).isoformat(),
+            "valid_until": certificate.valid_until.isoformat(),
+            "verify_url": site + reverse("verify", args=[certificate.serial]),
+            "certificate_pdf_url": site + reverse("certificate_pdf", args=[certificate.serial]),
+            "badge_url": site + reverse("badge", args=[certificate.hoster.slug]),
+        }
+        for certificate in registry_queryset({})
+    ]
+
+
+@login_not_required
+@require_GET
+def open_data_json(request: HttpRequest) -> JsonResponse:
+    rows = open_data_rows()
+    response = JsonResponse(
+        {
+            "title": "Good Hoster registry: certified hosting companies",
+            "publisher": "Good Hoster portal",
+            "source": settings.SITE_URL + reverse("registry"),
+            "licence": LICENCE,
+            "generated_at": timezone.localtime().isoformat(),
+            "fields": list(OPEN_DATA_FIELDS),
+            "count": len(rows),
+            "hosters": rows,
+        },
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+    response["Link"] = LICENCE_LINK
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_not_required
+@require_GET
+def open_data_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="good-hoster-registry.csv"'
+    response["Link"] = LICENCE_LINK
+    response["Access-Control-Allow-Origin"] = "*"
+    writer = csv.DictWriter(response, fieldnames=OPEN_DATA_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: _spreadsheet_safe(value) for key, value in row.items()} for row in open_data_rows())
+    return response
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    # A cell starting with = + - or @ would run as a formula in a spreadsheet; a quote keeps it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

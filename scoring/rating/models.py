@@ -1,0 +1,131 @@
+"""Scoring-model versions published from fixtures/scoring and the ratings (stored score cards) computed with them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, models
+from django.db.models.signals import post_migrate
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, QuestionnaireVersion
+from portal.models import AppendOnly, ImmutableQuerySet
+from portal.versioning import PublishedDefinition
+from scoring.engine import ScoringModel, parse_scoring_model
+
+DEFAULT_SCORING_MODEL_CODE = "good-hoster-2020"
+"""The model in force; `settings.SCORING_MODEL` overrides it once a new norm is adopted."""
+
+
+def default_model_code() -> str:
+    return getattr(settings, "SCORING_MODEL", DEFAULT_SCORING_MODEL_CODE)
+
+
+class ScoringModelVersionQuerySet(models.QuerySet["ScoringModelVersion"]):
+    def current(self, code: str | None = None) -> ScoringModelVersion | None:
+        """The highest published version of `code` (the model in force by default)."""
+        return self.filter(code=code or default_model_code()).order_by("-version").first()
+
+    def latest_versions(self) -> list[ScoringModelVersion]:
+        """The highest version of every published model code, by code."""
+        latest: dict[str, ScoringModelVersion] = {}
+        for version in self.select_related("questionnaire").order_by("code", "-version"):
+            latest.setdefault(version.code, version)
+        return list(latest.values())
+
+
+class ScoringModelVersion(PublishedDefinition):
+    """One published version of a scoring model; its definition never changes once stored."""
+
+    questionnaire = models.ForeignKey(
+        QuestionnaireVersion,
+        on_delete=models.PROTECT,
+        related_name="scoring_models",
+        verbose_name=_("questionnaire version"),
+    )
+    norm_hours = models.FloatField(_("removal norm in hours"))
+
+    objects = ScoringModelVersionQuerySet.as_manager()
+
+    class Meta(PublishedDefinition.Meta):
+        verbose_name = _("scoring-model version")
+        verbose_name_plural = _("scoring-model versions")
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="unique_scoring_model_version")]
+
+    @cached_property
+    def parsed(self) -> ScoringModel:
+        """The engine's model, bound to the questionnaire version it was published with."""
+        return parse_scoring_model(self.definition, self.questionnaire.parsed, str(self))
+
+    def parsed_for(self, questionnaire: QuestionnaireVersion) -> ScoringModel:
+        """The engine's model for an assessment on `questionnaire` (another version of the same code)."""
+        if questionnaire.pk == self.questionnaire_id:
+            return self.parsed
+        cache: dict[int, ScoringModel] = self.__dict__.setdefault("_parsed_by_questionnaire", {})
+        if questionnaire.pk not in cache:
+            cache[questionnaire.pk] = parse_scoring_model(self.definition, questionnaire.parsed, str(self))
+        return cache[questionnaire.pk]
+
+    def title_in(self, language: str) -> str:
+        return self.parsed.title.get_text(language)
+
+
+class RatingQuerySet(ImmutableQuerySet):
+    def latest_for(self, assessment: Assessment, basis: str | None = None) -> Rating | None:
+        ratings = self.filter(assessment=assessment)
+        if basis:
+            ratings = ratings.filter(basis=basis)
+        return ratings.order_by("-computed_at", "-id").first()
+
+
+class Rating(AppendOnly):
+    """A score card as the engine computed it for an assessment at one moment; append-only."""
+
+    class Basis(models.TextChoices):
+        SELF_ASSESSED = "self_assessed", _("Self-assessed (every current answer)")
+        VERIFIED = "verified", _("Verified (only answers an auditor accepted)")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="ratings")
+    model_version = models.ForeignKey(
+        ScoringModelVersion, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("scoring model")
+    )
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    grade = models.CharField(_("grade"), max_length=2)
+    grade_by_score = models.CharField(_("grade by score alone"), max_length=2)
+    certifiable_by_score = models.BooleanField(_("certifiable by score"))
+    scorecard = models.JSONField(_("score card"))
+    metrics = models.JSONField(_("measured data used"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        indexes = [models.Index(fields=["assessment", "basis", "-computed_at"], name="rating_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.grade} {self.score} ({self.model_version}, {self.basis})"
+
+
+def publish_fixtures(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After `migrate` of the scoring app, publish fixtures/scoring (questionnaires are published just before)."""
+    if getattr(sender, "label", None) != "scoring":
+        return
+    tables = connections[using].introspection.table_names()
+    if ScoringModelVersion._meta.db_table not in tables or QuestionnaireVersion._meta.db_table not in tables:
+        return
+    from scoring.rating.scorecards import load_scoring_models
+
+    load_scoring_models()
+
+
+post_migrate.connect(publish_fixtures, dispatch_uid="scoring.ratings.publish_fixtures")

@@ -1,9 +1,0 @@
-"""API routes of the score cards, mounted at /api/v1/."""
-
-from django.urls import path
-
-from scoring import scorecard_api
-
-urlpatterns = [
-    path("assessments/<int:pk>/score/", scorecard_api.AssessmentScoreView.as_view(), name="scorecard_api_score"),
-]
