@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 
 from portal.models import Hoster, MemberRole, Membership, User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request behind the login: `LoginRequiredMiddleware` lets no anonymous user reach the view."""
+
+    user: User
+
+
+def require_supervisor(user: User | AnonymousUser | Any, *, hide: bool = False) -> None:
+    """Supervision tools refuse everyone else: 403 for a page whose existence is no secret, 404 (`hide`) for one
+    that lists hosters' assessments, which answers outsiders as every object view does."""
+    if not (user is not None and user.is_authenticated and user.is_supervisor):
+        raise Http404 if hide else PermissionDenied
 
 
 def get_membership_for(user: User, hoster_slug: str, *, write: bool = False, owner: bool = False) -> Membership:
