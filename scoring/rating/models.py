@@ -37,6 +37,14 @@ class ScoringModelVersionQuerySet(models.QuerySet["ScoringModelVersion"]):
         return list(latest.values())
 
 
+def norm_in_force() -> float:
+    """The removal norm (hours) of the scoring model in force: what every figure, page and command defaults to."""
+    version = ScoringModelVersion.objects.current()
+    if version is None:
+        raise LookupError(f"The scoring model in force ({default_model_code()}) is not published; run migrate.")
+    return version.norm_hours
+
+
 class ScoringModelVersion(PublishedDefinition):
     """One published version of a scoring model; its definition never changes once stored."""
 
