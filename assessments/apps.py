@@ -1,4 +1,4 @@
-"""The assessments app: questionnaire versions are published after every `migrate`; reviews feed verified scores."""
+"""The assessments app: questionnaire versions are published after every `migrate`."""
 
 from __future__ import annotations
 
@@ -23,9 +23,4 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
-        from assessments.review import accepted_answers
-        from scoring.rating.scorecards import register_accepted_answers
-
         post_migrate.connect(publish_fixtures, sender=self, dispatch_uid="assessments.publish_fixtures")
-        # Verified score cards count exactly the answers an auditor accepted.
-        register_accepted_answers(accepted_answers)

@@ -351,6 +351,10 @@ class Comment(AppendOnly):
         return f"{self.author} on {self.criterion_code or self.assessment_id}: {self.body[:40]}"
 
 
+class DecisionQuerySet(ImmutableQuerySet):
+    """Decisions are append-only; only `Decision.record_certification` completes one, inside its approval."""
+
+
 class Decision(AppendOnly):
     """The auditor's final decision on an assessment, with its written rationale and whether it certifies."""
 
@@ -363,19 +367,12 @@ class Decision(AppendOnly):
     rationale = models.TextField(_("rationale"), max_length=10000)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
-    rating = models.ForeignKey(
-        "scoring.Rating",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("verified rating"),
-    )
+    # The outcome of the certification step, recorded once inside the approval (`record_certification`).
     certifiable = models.BooleanField(_("certifiable"), default=False)
     certifiable_problems = models.JSONField(_("why it does not certify"), default=list, blank=True)
     certificate_serial = models.CharField(_("certificate"), max_length=20, blank=True)
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("decision")
@@ -383,3 +380,16 @@ class Decision(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.outcome}"
+
+    def record_certification(self, *, certifiable: bool, problems: list[str], certificate_serial: str) -> None:
+        """Record what the certification step made of this approval; once, and never on a rejection."""
+        if self.outcome != self.Outcome.APPROVED or self.certifiable or self.certifiable_problems:
+            raise TypeError("A decision's certification outcome is recorded once, on an approval.")
+        fields = {
+            "certifiable": certifiable,
+            "certifiable_problems": problems,
+            "certificate_serial": certificate_serial,
+        }
+        models.QuerySet.update(Decision.objects.filter(pk=self.pk), **fields)
+        for name, value in fields.items():
+            setattr(self, name, value)

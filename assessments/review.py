@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from assessments.catalogue import Criterion
 from assessments.models import Answer, AnswerReview, Assessment, Assignment, Comment, Decision, Evidence, Snapshot
 from assessments.services import codes_in_question, evidence_satisfies
+from assessments.signals import assessment_approved
 from portal.audit import log_action
 from portal.models import AuditEvent, MemberRole, Membership, Role, User
 from portal.notify import notify_on_commit
@@ -255,7 +256,7 @@ def accepted_codes(assessment: Assessment) -> set[str]:
 def accepted_answers(assessments: Sequence[Assessment]) -> dict[int, set[str]]:
     """Per assessment the criteria whose answer an auditor accepted (the review in force); one query.
 
-    Registered with `scoring.scorecards` so that every verified score counts exactly these answers.
+    Every verified score counts exactly these answers.
     """
     latest = AnswerReview.objects.filter(assessment__in=[a.pk for a in assessments]).latest_by_criterion()
     return {
@@ -365,9 +366,9 @@ def post_comment(user: User, assessment: Assessment, body: str, criterion_code: 
 def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, *, send_mail: bool = True) -> Decision:
     """Approve or reject (in review → approved | rejected) with a written rationale.
 
-    Approval needs no answer still awaiting clarification (unreviewed answers simply do not count), saves the
-    verified rating (only accepted answers score) and runs the certification step, which issues a certificate
-    when the rating is certifiable; the decision records whether it was and why not.
+    Approval needs no answer still awaiting clarification (unreviewed answers simply do not count) and is
+    announced by `assessment_approved`: certification saves the verified rating (only accepted answers score),
+    issues a certificate when it is certifiable, and records on the decision whether it was and why not.
     """
     _require_reviewer(auditor, assessment)
     _lock(assessment)
@@ -385,10 +386,12 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
     previous = assessment.status
     assessment.status = outcome
     assessment.save(update_fields=["status", "updated_at"])
-    decision = Decision(assessment=assessment, outcome=outcome, rationale=rationale, decided_by=auditor)
+    decision = Decision.objects.create(assessment=assessment, outcome=outcome, rationale=rationale, decided_by=auditor)
+    facts: dict[str, Any] = {"rating": None, "grade": None}
     if outcome == Decision.Outcome.APPROVED:
-        _verify_and_certify(auditor, assessment, decision)
-    decision.save()
+        # Certification listens: it saves the verified rating and records whether the approval certifies.
+        for _receiver, response in assessment_approved.send(sender=Decision, decision=decision, auditor=auditor):
+            facts.update(response or {})
     log_action(
         auditor,
         f"assessments.assessment.{outcome}",
@@ -397,8 +400,8 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
             "from": previous,
             "to": outcome,
             "rationale": rationale,
-            "rating": decision.rating_id,
-            "grade": decision.rating.grade if decision.rating else None,
+            "rating": facts["rating"],
+            "grade": facts["grade"],
             "certifiable": decision.certifiable,
             "problems": decision.certifiable_problems,
             "certificate": decision.certificate_serial,
@@ -410,22 +413,6 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
         {"assessment": assessment, "hoster": assessment.hoster, "decision": decision},
     )
     return decision
-
-
-def _verify_and_certify(auditor: User, assessment: Assessment, decision: Decision) -> None:
-    # Imported here: scoring builds on the assessments app, not the other way round.
-    from scoring.certification.services import certifiable_problems, issue_certificate_if_certifiable
-    from scoring.rating.models import Rating
-    from scoring.rating.scorecards import save_rating
-
-    rating = save_rating(auditor, assessment, basis=Rating.Basis.VERIFIED, accepted=accepted_codes(assessment))
-    accepted = evidence_acceptance(assessment)
-    problems = [str(problem) for problem in certifiable_problems(assessment, rating, evidence_accepted=accepted)]
-    certificate = issue_certificate_if_certifiable(assessment, rating, auditor, evidence_accepted=accepted)
-    decision.rating = rating
-    decision.certifiable = not problems
-    decision.certifiable_problems = problems
-    decision.certificate_serial = certificate.serial if certificate is not None else ""
 
 
 # What changed between rounds -------------------------------------------------------------------------------------

@@ -118,19 +118,6 @@ def _evidence_items(evidence: list[Evidence]) -> list[dict[str, Any]]:
     return items
 
 
-def _scorecard_context(assessment: Assessment) -> dict[str, Any]:
-    # Imported here: scoring builds on the assessments app, not the other way round.
-    from scoring.engine import ScoringInputError
-    from scoring.rating import scorecards
-    from scoring.rating.views import card_context
-
-    try:
-        evaluation = scorecards.evaluate(assessment)
-    except (scorecards.UnknownScoringModel, ScoringInputError) as exc:
-        return {"scorecard_error": str(exc)}
-    return {"metrics": evaluation.metrics, **card_context(evaluation.model, evaluation.card)}
-
-
 def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
     user = request.user
     answers = {a.criterion_code: a for a in assessment.answers.prefetch_related("evidence")}
@@ -183,7 +170,6 @@ def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, A
     }
     if context["can_assign"]:
         context["eligible"] = review.eligible_auditors(assessment)
-    context.update(_scorecard_context(assessment))
     return context
 
 

@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0001_initial'),
-        ('scoring', '0002_scoring_models_and_ratings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -44,7 +43,6 @@ class Migration(migrations.Migration):
                 ('certificate_serial', models.CharField(blank=True, max_length=20, verbose_name='certificate')),
                 ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='assessments.assessment')),
                 ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rating', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scoring.rating', verbose_name='verified rating')),
             ],
             options={
                 'verbose_name': 'decision',

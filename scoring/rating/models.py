@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models
-from django.db.models.signals import post_migrate
+from django.db import models
+from django.db.models.fields.related_descriptors import ReverseOneToOneDescriptor
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, QuestionnaireVersion
+from assessments.models import Assessment, Decision, QuestionnaireVersion
 from portal.models import AppendOnly, ImmutableQuerySet
 from portal.versioning import PublishedDefinition
 from scoring.engine import ScoringModel, parse_scoring_model
@@ -81,6 +81,23 @@ class ScoringModelVersion(PublishedDefinition):
         return self.parsed.title.get_text(language)
 
 
+class _RatingOrNone(ReverseOneToOneDescriptor):
+    """`decision.rating` is None for a decision without a verified rating (a rejection), not an exception."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        try:
+            return super().__get__(instance, cls)
+        except self.RelatedObjectDoesNotExist:
+            return None
+
+
+class DecisionLink(models.OneToOneField):
+    """The link from a verified rating to the auditor's decision; it lives on this side because scoring builds on
+    the assessments app, never the other way round."""
+
+    related_accessor_class = _RatingOrNone
+
+
 class RatingQuerySet(ImmutableQuerySet):
     def latest_for(self, assessment: Assessment, basis: str | None = None) -> Rating | None:
         ratings = self.filter(assessment=assessment)
@@ -107,6 +124,14 @@ class Rating(AppendOnly):
     certifiable_by_score = models.BooleanField(_("certifiable by score"))
     scorecard = models.JSONField(_("score card"))
     metrics = models.JSONField(_("measured data used"), null=True, blank=True)
+    decision = DecisionLink(
+        Decision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rating",
+        verbose_name=_("decision it verifies"),
+    )
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -122,18 +147,3 @@ class Rating(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.grade} {self.score} ({self.model_version}, {self.basis})"
-
-
-def publish_fixtures(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """After `migrate` of the scoring app, publish fixtures/scoring (questionnaires are published just before)."""
-    if getattr(sender, "label", None) != "scoring":
-        return
-    tables = connections[using].introspection.table_names()
-    if ScoringModelVersion._meta.db_table not in tables or QuestionnaireVersion._meta.db_table not in tables:
-        return
-    from scoring.rating.scorecards import load_scoring_models
-
-    load_scoring_models()
-
-
-post_migrate.connect(publish_fixtures, dispatch_uid="scoring.ratings.publish_fixtures")

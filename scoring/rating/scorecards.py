@@ -19,7 +19,8 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from assessments.models import Answer, Assessment, QuestionnaireVersion
+from assessments.models import Answer, Assessment, Decision, QuestionnaireVersion
+from assessments.review import accepted_answers
 from portal.audit import log_action
 from portal.models import User
 from portal.versioning import Published, checksum, publish_once
@@ -41,7 +42,6 @@ EngineAnswers = dict[str, AnswerInput | None]
 AcceptedCodes = Collection[str]
 AcceptedSource = AcceptedCodes | Callable[[Assessment], AcceptedCodes] | Mapping[int, AcceptedCodes]
 """Which answers an auditor accepted: codes for one assessment, a callable, or assessment pk -> codes."""
-AcceptedProvider = Callable[[Sequence[Assessment]], Mapping[int, AcceptedCodes]]
 
 
 class UnknownScoringModel(LookupError):
@@ -142,21 +142,10 @@ def engine_model(version: ScoringModelVersion, assessment: Assessment) -> Scorin
 
 # Inputs -------------------------------------------------------------------------------------------------------
 
-_accepted_provider: AcceptedProvider | None = None
-
-
-def register_accepted_answers(provider: AcceptedProvider | None) -> None:
-    """The review feature registers which answers auditors accepted (assessment pk -> criterion codes).
-
-    Until one is registered nothing counts as accepted, so a verified score is 0 for every answer.
-    """
-    global _accepted_provider
-    _accepted_provider = provider
-
 
 def _accepted_map(assessments: Sequence[Assessment], accepted: AcceptedSource | None) -> Mapping[int, AcceptedCodes]:
     if accepted is None:
-        return _accepted_provider(assessments) if _accepted_provider is not None else {}
+        return accepted_answers(assessments)
     if callable(accepted):
         return {assessment.pk: accepted(assessment) for assessment in assessments}
     if isinstance(accepted, Mapping):
@@ -334,8 +323,10 @@ def save_rating(
     basis: str = Basis.SELF_ASSESSED,
     *,
     accepted: AcceptedSource | None = None,
+    decision: Decision | None = None,
 ) -> Rating:
-    """Compute the card now and keep it as a rating, with the metrics it used; one audit event."""
+    """Compute the card now and keep it as a rating, with the metrics it used (and the auditor's decision it
+    verifies); one audit event."""
     evaluation = evaluate(assessment, model_version, basis, accepted=accepted)
     rating = _new_rating(
         evaluation.card,
@@ -343,6 +334,7 @@ def save_rating(
         evaluation.model_version,
         basis,
         metrics=evaluation.metrics,
+        decision=decision,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     rating.save()

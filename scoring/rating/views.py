@@ -163,6 +163,19 @@ def scorecard_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def scorecard_review_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page's measured data and self-assessed card (an htmx partial): the review knows nothing of
+    scoring, so it asks for this panel by URL."""
+    assessment = get_assessment_for(request.user, pk)
+    try:
+        evaluation = scorecards.evaluate(assessment)
+    except (scorecards.UnknownScoringModel, ScoringInputError) as exc:
+        return render(request, "scoring/scorecard/_review_panel.html", {"scorecard_error": str(exc)})
+    context = {"metrics": evaluation.metrics, **card_context(evaluation.model, evaluation.card)}
+    return render(request, "scoring/scorecard/_review_panel.html", context)
+
+
+@require_GET
 def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The full score card that explains itself, under the model in force or `?model=CODE`."""
     assessment = get_assessment_for(request.user, pk)

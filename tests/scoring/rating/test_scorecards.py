@@ -11,7 +11,7 @@ import yaml
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.models import Assessment
+from assessments.models import AnswerReview, Assessment
 from portal.models import AuditEvent
 from scoring.engine import AnswerInput, Metrics, ModelError, Status, load_scoring_model, score
 from scoring.measurement.metrics import hoster_metrics
@@ -196,18 +196,17 @@ def test_verified_counts_only_accepted_answers_and_rejected_ones_score_zero(host
     assert by_callable == by_mapping == verified
 
 
-def test_verified_asks_the_registered_review_hook(hoster_a):
+def test_verified_counts_exactly_the_answers_the_review_accepted(hoster_a, auditor):
     assessment = make_assessment(hoster_a)
     nothing = scorecards.compute_scorecard(assessment, basis="verified")
     assert nothing.score == 0 and all(
         item.status is not Status.SCORED for item in nothing.criteria if not item.code.startswith("MEA")
     )
-    registered = scorecards._accepted_provider
-    scorecards.register_accepted_answers(lambda assessments: {a.pk: set(best_answers()) for a in assessments})
-    try:
-        assert scorecards.compute_scorecard(assessment, basis="verified") == scorecards.compute_scorecard(assessment)
-    finally:
-        scorecards.register_accepted_answers(registered)
+    AnswerReview.objects.bulk_create(
+        AnswerReview(assessment=assessment, criterion_code=code, decision="accepted", note="ok", reviewer=auditor)
+        for code in best_answers()
+    )
+    assert scorecards.compute_scorecard(assessment, basis="verified") == scorecards.compute_scorecard(assessment)
 
 
 def test_a_model_for_another_questionnaire_is_refused(hoster_a):
