@@ -1,19 +1,12 @@
 """Django admin for staff: assessments are read-only here, since every change must go through the services."""
 
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from assessments.models import Answer, Assessment, Evidence, QuestionnaireVersion, Snapshot
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from portal.admin_audit import ReadOnlyAdmin
 
 
 @admin.register(QuestionnaireVersion)
@@ -22,14 +15,14 @@ class QuestionnaireVersionAdmin(ReadOnlyAdmin):
     exclude = ("definition",)
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(admin.TabularInline[Answer, Assessment]):
     model = Answer
     fields = ("criterion_code", "value", "na", "justification", "comment", "updated_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
 

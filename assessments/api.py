@@ -12,10 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import services
+from assessments.access import get_assessment_for
+from assessments.answers import AnswerInput, AnswersInvalid, AssessmentLocked, save_answers, validate_answers
 from assessments.models import Answer, Assessment
 from assessments.serializers import AnswersErrorSerializer, AnswersSerializer, AnswersUpdateSerializer
-from portal.api import AUTH_RESPONSES, NOT_FOUND_RESPONSE, StrictJSONParser
+from portal.api import AUTH_RESPONSES, NOT_FOUND_RESPONSE, StrictJSONParser, user_of
 from portal.models import ApiKey
 
 _FIELDS = ("value", "na", "justification", "comment")
@@ -24,7 +25,7 @@ _FIELDS = ("value", "na", "justification", "comment")
 def _assessment_for(request: Request, pk: int, *, write: bool) -> Assessment:
     """The access helper of the web pages, narrowed to the key's hoster when a hoster key is used."""
     try:
-        assessment = services.get_assessment_for(request.user, pk, write=write)
+        assessment = get_assessment_for(request.user, pk, write=write)
     except Http404:
         raise NotFound from None
     key = request.auth
@@ -57,12 +58,12 @@ def answers_payload(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def parse_answers(body: Any) -> tuple[dict[str, services.AnswerInput], dict[str, list[str]]]:
+def parse_answers(body: Any) -> tuple[dict[str, AnswerInput], dict[str, list[str]]]:
     """`{"answers": {code: value | {value, na, justification, comment}}}` or plain `{code: value}`."""
     if not isinstance(body, dict):
         raise ValidationError({"detail": "The body must be a JSON object."})
     entries = body["answers"] if isinstance(body.get("answers"), dict) else body
-    parsed: dict[str, services.AnswerInput] = {}
+    parsed: dict[str, AnswerInput] = {}
     errors: dict[str, list[str]] = {}
     for code, entry in entries.items():
         if not isinstance(entry, dict):
@@ -85,7 +86,7 @@ def parse_answers(body: Any) -> tuple[dict[str, services.AnswerInput], dict[str,
         if problems:
             errors[code] = problems
             continue
-        parsed[code] = services.AnswerInput(
+        parsed[code] = AnswerInput(
             value=str(value),
             na=entry.get("na", False),
             justification=entry.get("justification", ""),
@@ -143,16 +144,16 @@ class AnswersView(APIView):
             )
         if not answers and not errors:
             return Response({"answers": {}, "detail": "No answers given."}, status=status.HTTP_400_BAD_REQUEST)
-        _cleaned, invalid = services.validate_answers(assessment, answers)
+        _cleaned, invalid = validate_answers(assessment, answers)
         errors.update(invalid)
         if errors:
             return Response({"answers": dict(sorted(errors.items()))}, status=status.HTTP_400_BAD_REQUEST)
         via = f"api:{request.auth.prefix}" if isinstance(request.auth, ApiKey) else "api:session"
         try:
-            services.save_answers(request.user, assessment, answers, via=via)
-        except services.AnswersInvalid as exc:
-            return Response({"answers": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-        except services.AssessmentLocked as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            save_answers(user_of(request), assessment, answers, via=via)
+        except AnswersInvalid as invalid_answers:
+            return Response({"answers": invalid_answers.errors}, status=status.HTTP_400_BAD_REQUEST)
+        except AssessmentLocked as locked:
+            return Response({"detail": str(locked)}, status=status.HTTP_409_CONFLICT)
         assessment.refresh_from_db()
         return Response(answers_payload(assessment))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def publish_fixtures(sender: AppConfig, using: str = "default", **kwargs) -> None:
+def publish_fixtures(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """Load the questionnaire fixtures once the tables exist; a changed published version stops `migrate`."""
     from assessments.loader import load_questionnaires
     from assessments.models import QuestionnaireVersion

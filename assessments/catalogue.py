@@ -11,7 +11,8 @@ from typing import Any, NoReturn
 import yaml
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
-WEIGHTS: dict[str, float] = {"critical": 10.0, "high": 7.5, "medium": 5.0, "low": 2.5}
+RISK_LEVELS: tuple[str, ...] = ("critical", "high", "medium", "low")
+"""A criterion's risk level; the weight of each level is the scoring model's (its `weights:`), not the catalogue's."""
 ANSWER_TYPES: tuple[str, ...] = ("choice", "number", "percent", "text", "url", "date")
 EVIDENCE_KINDS: tuple[str, ...] = ("none", "document", "url", "document_or_url")
 MIN_POINTS = 0.0
@@ -25,6 +26,16 @@ _OPTION_VALUE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 class CatalogueError(ValueError):
     """A questionnaire file is malformed; the message names the file, the item and the problem."""
+
+
+def read_yaml(path: Path, error: type[Exception]) -> object:
+    """The parsed content of a YAML file; a file that cannot be read or parsed raises ``error`` naming it."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path.name}: cannot read the file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path.name}: not valid YAML: {exc}") from exc
 
 
 class YamlChecker:
@@ -43,6 +54,11 @@ class YamlChecker:
 
     def fail(self, message: str) -> NoReturn:
         raise self.error(f"{self.where}: {message}")
+
+    def file_name(self, path: Path, code: str) -> None:
+        """A definition file is named after its code: ``<code>.yaml``."""
+        if path.stem != code:
+            self.fail(f"code '{code}' does not match the file name (expected {code}.yaml)")
 
     def mapping(self, value: object, what: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -208,6 +224,13 @@ class Criterion:
     def option_values(self) -> tuple[str, ...]:
         return tuple(option.value for option in self.options)
 
+    @property
+    def best_option(self) -> Option:
+        """The option with the most points (the first of equals); only a scored criterion has options."""
+        if not self.options:
+            raise ValueError(f"criterion {self.code} is a {self.type}; only a choice has options")
+        return max(self.options, key=lambda option: option.points)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -239,18 +262,8 @@ class Questionnaire:
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Read and validate ``path``; its file name must be ``<code>.yaml``."""
     path = Path(path)
-    source = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CatalogueError(f"{source}: cannot read the file: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{source}: not valid YAML: {error}") from error
-    questionnaire = parse_questionnaire(data, source)
-    if path.stem != questionnaire.code:
-        raise CatalogueError(
-            f"{source}: code '{questionnaire.code}' does not match the file name (expected {questionnaire.code}.yaml)"
-        )
+    questionnaire = parse_questionnaire(read_yaml(path, CatalogueError), path.name)
+    YamlChecker(CatalogueError, path.name).file_name(path, questionnaire.code)
     return questionnaire
 
 
@@ -342,7 +355,7 @@ def _parse_criterion(
         why=here.localized(data, "why"),
         type=answer_type,
         options=options,
-        weight=here.one_of(data, "weight", WEIGHTS),
+        weight=here.one_of(data, "weight", RISK_LEVELS),
         gate=gate,
         required=here.boolean(data, "required"),
         na_allowed=here.boolean(data, "na_allowed"),

@@ -5,6 +5,7 @@ requested, and an approved and a rejected one from the year before. Idempotent: 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from typing import TextIO
 
@@ -12,10 +13,13 @@ from django.contrib.auth.models import Group
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from assessments import review, services
+from assessments import review
+from assessments.answers import AnswerInput, save_answers
+from assessments.attachments import attach_evidence_file, attach_evidence_url, evidence_required
 from assessments.catalogue import Criterion
 from assessments.loader import load_questionnaires
 from assessments.models import AnswerReview, Assessment, QuestionnaireVersion, last_full_months
+from assessments.submission import default_period, start_assessment, submit_assessment
 from portal.demo import ensure_hoster, ensure_staff
 from portal.models import Hoster, MemberRole, Role, User
 
@@ -41,7 +45,7 @@ def demo_pdf(hoster: Hoster, criterion: Criterion) -> bytes:
 
 def demo_value(hoster: Hoster, criterion: Criterion) -> str:
     if criterion.scored:
-        return DEMO_CHOICES.get(criterion.code) or max(criterion.options, key=lambda o: o.points).value
+        return DEMO_CHOICES.get(criterion.code) or criterion.best_option.value
     if criterion.type == "url":
         return f"https://{hoster.slug}.example/{criterion.code.lower()}"
     return SUPPORTING_VALUES[criterion.type]
@@ -49,21 +53,19 @@ def demo_value(hoster: Hoster, criterion: Criterion) -> str:
 
 def fill(owner: User, assessment: Assessment, criteria: list[Criterion], *, evidence: bool) -> None:
     hoster = assessment.hoster
-    services.save_answers(
-        owner, assessment, {c.code: services.AnswerInput(value=demo_value(hoster, c)) for c in criteria}, via="demo"
-    )
+    save_answers(owner, assessment, {c.code: AnswerInput(value=demo_value(hoster, c)) for c in criteria}, via="demo")
     if not evidence:
         return
     for criterion in criteria:
         answer = assessment.answers.get(criterion_code=criterion.code)
-        if not services.evidence_required(criterion, answer):
+        if not evidence_required(criterion, answer):
             continue
         if criterion.evidence == "url":
-            services.attach_evidence_url(
+            attach_evidence_url(
                 owner, assessment, criterion.code, f"https://{hoster.slug}.example/{criterion.code.lower()}"
             )
         else:
-            services.attach_evidence_file(
+            attach_evidence_file(
                 owner, assessment, criterion.code, io.BytesIO(demo_pdf(hoster, criterion)), f"{criterion.code}.pdf"
             )
 
@@ -90,14 +92,16 @@ def _people(hoster: Hoster) -> tuple[User | None, User | None, User | None]:
     return owner, auditor, supervisor
 
 
-def _submitted(hoster: Hoster, owner: User, questionnaire: QuestionnaireVersion, period: tuple[date, date]):
-    assessment = services.start_assessment(owner, hoster, *period, questionnaire)
+def _submitted(
+    hoster: Hoster, owner: User, questionnaire: QuestionnaireVersion, period: tuple[date, date]
+) -> Assessment:
+    assessment = start_assessment(owner, hoster, *period, questionnaire)
     fill(owner, assessment, list(questionnaire.parsed.criteria), evidence=True)
-    services.submit_assessment(owner, assessment, send_mail=False)
+    submit_assessment(owner, assessment, send_mail=False)
     return assessment
 
 
-def _review_all(auditor: User, assessment: Assessment, verdicts: dict[str, tuple[str, str]]) -> None:
+def _review_all(auditor: User, assessment: Assessment, verdicts: Mapping[str, tuple[str, str]]) -> None:
     """Judge every answer: accepted unless `verdicts` says otherwise."""
     for answer in assessment.answers.order_by("criterion_code"):
         decision, note = verdicts.get(
@@ -112,12 +116,12 @@ def _scenario(state: str, hoster: Hoster, questionnaire: QuestionnaireVersion, p
         return ""
     criteria = list(questionnaire.parsed.criteria)
     if state == "draft":
-        assessment = services.start_assessment(owner, hoster, *period, questionnaire)
+        assessment = start_assessment(owner, hoster, *period, questionnaire)
         fill(owner, assessment, criteria[: len(criteria) // 2], evidence=True)
-        return assessment.get_status_display()
+        return str(assessment.get_status_display())
     assessment = _submitted(hoster, owner, questionnaire, period)
     if state == "submitted":
-        return assessment.get_status_display()
+        return str(assessment.get_status_display())
     review.assign_auditor(supervisor, assessment, auditor, send_mail=False)
     if state == "in_review":
         for answer in assessment.answers.order_by("criterion_code")[:8]:
@@ -155,7 +159,7 @@ def _scenario(state: str, hoster: Hoster, questionnaire: QuestionnaireVersion, p
             send_mail=False,
         )
     assessment.refresh_from_db()
-    return assessment.get_status_display()
+    return str(assessment.get_status_display())
 
 
 def seed(stdout: TextIO) -> None:
@@ -166,7 +170,7 @@ def seed(stdout: TextIO) -> None:
         return
     if not Group.objects.filter(name=Role.AUDITOR).exists():
         return
-    recent = services.default_period()
+    recent = default_period()
     earlier = last_full_months(recent[0])
     extra = ensure_extra_hoster()
     scenarios = [

@@ -1,12 +1,17 @@
-"""The catalogue as open data: JSON and CSV exports of a questionnaire version, and reading the JSON back."""
+"""The catalogue as open data: JSON and CSV exports of a questionnaire version, and reading the JSON back.
+
+The weight of each risk level is the scoring model's, so the caller passes it in: `weights` maps a risk level to
+its number (`{"critical": 10.0, ...}`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
-from assessments.catalogue import WEIGHTS, Questionnaire, parse_questionnaire, questionnaire_to_dict
+from assessments.catalogue import Questionnaire, parse_questionnaire, questionnaire_to_dict
 
 CSV_COLUMNS = [
     "questionnaire",
@@ -34,7 +39,7 @@ CSV_COLUMNS = [
 ]
 
 
-def export_dict(questionnaire: Questionnaire) -> dict[str, Any]:
+def export_dict(questionnaire: Questionnaire, weights: Mapping[str, float]) -> dict[str, Any]:
     """Sections, then every criterion as one flat object with its section, rules and `options` `{value, points, …}`."""
     nested = questionnaire_to_dict(questionnaire)
     criteria = []
@@ -50,7 +55,7 @@ def export_dict(questionnaire: Questionnaire) -> dict[str, Any]:
                     "scored": criterion["type"] == "choice",
                     "options": criterion.get("options", []),
                     "weight": criterion["weight"],
-                    "weight_value": WEIGHTS[criterion["weight"]],
+                    "weight_value": weights[criterion["weight"]],
                     "gate": criterion["gate"],
                     "required": criterion["required"],
                     "na_allowed": criterion["na_allowed"],
@@ -98,7 +103,7 @@ def questionnaire_from_export(data: dict[str, Any], source: str = "export") -> Q
     )
 
 
-def export_csv(questionnaire: Questionnaire) -> str:
+def export_csv(questionnaire: Questionnaire, weights: Mapping[str, float]) -> str:
     """One row per option of each choice criterion, one row for any other criterion."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -115,7 +120,7 @@ def export_csv(questionnaire: Questionnaire) -> str:
                 "type": criterion.type,
                 "scored": str(criterion.scored).lower(),
                 "weight": criterion.weight,
-                "weight_value": f"{WEIGHTS[criterion.weight]:g}",
+                "weight_value": f"{weights[criterion.weight]:g}",
                 "gate": str(criterion.gate).lower(),
                 "required": str(criterion.required).lower(),
                 "na_allowed": str(criterion.na_allowed).lower(),

@@ -1,4 +1,4 @@
-"""Forms of the assessment pages; answer validation itself lives in the services, shared with the API."""
+"""Forms of the assessment pages; answer validation itself lives in `answers`, shared with the API."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from assessments.answers import AnswerInput, clean_answer
 from assessments.catalogue import Criterion
 from assessments.models import Answer
-from assessments.services import AnswerInput, clean_answer
 from portal.widgets import DateInput
 
 
@@ -19,7 +19,8 @@ class StartAssessmentForm(forms.Form):
     period_end = forms.DateField(label=_("Last day of the measurement period"), widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("period_start"), cleaned.get("period_end")
         if start and end and start > end:
             self.add_error("period_end", _("The period must end after it starts."))
@@ -80,7 +81,8 @@ class AnswerForm(forms.Form):
         return cls(criterion, initial=initial, disabled=disabled)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         answer, errors = clean_answer(
             self.criterion,
             AnswerInput(
@@ -109,7 +111,8 @@ class EvidenceForm(forms.Form):
         self.criterion = criterion
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("file") and not cleaned.get("url") and not self.errors:
             raise forms.ValidationError(_("Choose a document or give a web address."))
         if cleaned.get("file") and cleaned.get("url"):

@@ -18,7 +18,9 @@ def questionnaire_dir() -> Path:
 
 
 @transaction.atomic
-def publish_questionnaire(questionnaire: Questionnaire, source: str, *, audit: bool = True) -> Published:
+def publish_questionnaire(
+    questionnaire: Questionnaire, source: str, *, audit: bool = True
+) -> Published[QuestionnaireVersion]:
     """Store `questionnaire` once; the same code and version with other content is refused.
 
     `migrate` publishes without an audit event, like any schema or data migration; the command audits.
@@ -50,12 +52,12 @@ def publish_questionnaire(questionnaire: Questionnaire, source: str, *, audit: b
     return published
 
 
-def load_questionnaires(directory: Path | None = None, *, audit: bool = True) -> list[Published]:
+def load_questionnaires(directory: Path | None = None, *, audit: bool = True) -> list[Published[QuestionnaireVersion]]:
     """Publish every `<code>.yaml` of the directory (the fixtures by default); refuses the first bad file loudly."""
     directory = directory or questionnaire_dir()
     if not directory.is_dir():
         return []
-    results: list[Published] = []
+    results: list[Published[QuestionnaireVersion]] = []
     for path in sorted(directory.glob("*.yaml")):
         results.append(publish_questionnaire(load_questionnaire(path), path.name, audit=audit))
     return results

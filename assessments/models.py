@@ -142,6 +142,12 @@ class Assessment(models.Model):
         """The day after the period, for half-open `[from, to)` metrics (DESIGN §4.2)."""
         return self.period_end + timedelta(days=1)
 
+    @property
+    def age_in_days(self) -> int:
+        """Days since it was submitted (or started, before that)."""
+        since = self.submitted_at or self.created_at
+        return (timezone.now() - since).days
+
     def auditor_can_access(self, user: User) -> bool:
         """Whether `user` is an auditor assigned to this assessment."""
         return user.is_authenticated and user.is_auditor and self.assignments.filter(auditor=user).exists()
@@ -252,7 +258,7 @@ class Snapshot(AppendOnly):
     def __str__(self) -> str:
         return f"{self.assessment} @ {self.created_at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None:
             self.sha256 = checksum(self.data)
         super().save(*args, **kwargs)

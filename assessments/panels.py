@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
+from assessments.answers import progress_of
 from assessments.models import Assessment
 from assessments.review import queue_for
-from assessments.services import progress_of
+from portal.access import AuthenticatedHttpRequest
 from portal.dashboard import Panel
 
 
-def panels(request: HttpRequest) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest) -> list[Panel]:
     result: list[Panel] = []
     membership = request.current_membership
     if membership is not None:

@@ -9,17 +9,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from assessments.answers import codes_in_question
+from assessments.attachments import evidence_satisfies
 from assessments.catalogue import Criterion
 from assessments.models import Answer, AnswerReview, Assessment, Assignment, Comment, Decision, Evidence, Snapshot
-from assessments.services import codes_in_question, evidence_satisfies
 from assessments.signals import assessment_approved
+from portal.access import require_supervisor
 from portal.audit import log_action
 from portal.models import AuditEvent, MemberRole, Membership, Role, User
 from portal.notify import notify_on_commit
+from portal.refusals import Refusal
 
 MAX_NOTE = 5000
 MAX_RATIONALE = 10000
@@ -27,7 +29,7 @@ ASSIGNABLE_STATUSES = (Assessment.Status.SUBMITTED, Assessment.Status.IN_REVIEW,
 DISCUSSION_STATUSES = ASSIGNABLE_STATUSES
 
 
-class ReviewRefused(ValueError):
+class ReviewRefused(Refusal):
     """A review step the lifecycle or the input does not allow; the message tells the user why and what to do."""
 
 
@@ -98,16 +100,14 @@ def auditors_of(assessment: Assessment) -> list[User]:
 
 def eligible_auditors(assessment: Assessment) -> list[User]:
     """Active auditors not yet assigned, each marked `conflicted` when they belong to the hoster."""
-    members = set(Membership.objects.filter(hoster_id=assessment.hoster_id).values_list("user_id", flat=True))
+    membership = Membership.objects.filter(hoster_id=assessment.hoster_id, user=OuterRef("pk"))
     auditors = (
         User.objects.filter(groups__name=Role.AUDITOR, is_active=True)
         .exclude(assignments__assessment=assessment)
+        .annotate(conflicted=Exists(membership))
         .order_by("email")
     )
-    result = list(auditors)
-    for auditor in result:
-        auditor.conflicted = auditor.pk in members
-    return result
+    return list(auditors)
 
 
 # Assignment ------------------------------------------------------------------------------------------------------
@@ -119,8 +119,7 @@ def assign_auditor(supervisor: User, assessment: Assessment, auditor: User, *, s
 
     A member of the hoster can never audit it (conflict of interest), whatever else they are.
     """
-    if not supervisor.is_authenticated or not supervisor.is_supervisor:
-        raise PermissionDenied(_("Only a supervisor may assign auditors."))
+    require_supervisor(supervisor)
     _lock(assessment)
     _require_status(assessment, ASSIGNABLE_STATUSES, _("assign auditors"))
     if not auditor.is_auditor:
@@ -391,7 +390,8 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
     if outcome == Decision.Outcome.APPROVED:
         # Certification listens: it saves the verified rating and records whether the approval certifies.
         for _receiver, response in assessment_approved.send(sender=Decision, decision=decision, auditor=auditor):
-            facts.update(response or {})
+            if isinstance(response, dict):  # a receiver's facts for the audit event (see assessments.signals)
+                facts.update(response)
     log_action(
         auditor,
         f"assessments.assessment.{outcome}",
@@ -470,8 +470,3 @@ def timeline(assessment: Assessment) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(own | Q(data__assessment=assessment.pk)).select_related("actor").order_by("at", "id")
     )
-
-
-def age_in_days(assessment: Assessment) -> int:
-    since = assessment.submitted_at or assessment.created_at
-    return (timezone.now() - since).days

@@ -7,43 +7,39 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import review, services
+from assessments import review
+from assessments.access import get_assessment_for
+from assessments.answers import codes_in_question
+from assessments.attachments import evidence_rule_text
+from assessments.downloads import evidence_file_response
 from assessments.models import AnswerReview, Assessment, Comment, Decision, Evidence
-from portal.files import private_file_response
+from portal.access import AuthenticatedHttpRequest, require_auditor, require_supervisor
 from portal.models import Role, User
+from portal.refusals import show_refusal
 
 TEXT_PREVIEW_BYTES = 256 * 1024
 TEXT_TYPES = {"csv", "txt"}
-
-
-def _require_supervisor(request: HttpRequest) -> None:
-    if not request.user.is_authenticated or not request.user.is_supervisor:
-        raise Http404
-
-
-def _require_auditor(request: HttpRequest) -> None:
-    if not request.user.is_authenticated or not request.user.is_auditor:
-        raise Http404
 
 
 # Supervisor: assignment ------------------------------------------------------------------------------------------
 
 
 @require_GET
-def assignments(request: HttpRequest) -> HttpResponse:
+def assignments(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Submitted assessments awaiting an auditor, and those in review with their auditors."""
-    _require_supervisor(request)
-    awaiting = list(Assessment.objects.awaiting_assignment().select_related("hoster"))
-    for assessment in awaiting:
-        assessment.eligible = review.eligible_auditors(assessment)
-        assessment.age = review.age_in_days(assessment)
+    require_supervisor(request.user, hide=True)
+    awaiting = [
+        (assessment, review.eligible_auditors(assessment))
+        for assessment in Assessment.objects.awaiting_assignment().select_related("hoster")
+    ]
     in_review = list(
         Assessment.objects.filter(status__in=[Assessment.Status.IN_REVIEW, Assessment.Status.CHANGES_REQUESTED])
         .select_related("hoster")
@@ -54,16 +50,16 @@ def assignments(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_supervisor(request)
-    assessment = services.get_assessment_for(request.user, pk)
+def assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user, hide=True)
+    assessment = get_assessment_for(request.user, pk)
     auditor = User.objects.filter(pk=request.POST.get("auditor") or 0, groups__name=Role.AUDITOR).first()
     try:
         if auditor is None:
             raise review.ReviewRefused(_("Choose an auditor from the list."))
         review.assign_auditor(request.user, assessment, auditor)
-    except review.ReviewRefused as exc:
-        messages.error(request, _("%(hoster)s: %(reason)s") % {"hoster": assessment.hoster, "reason": exc})
+    except review.ReviewRefused as refusal:
+        show_refusal(request, refusal, about=assessment.hoster)
     else:
         messages.success(
             request,
@@ -79,12 +75,11 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The auditor's assigned assessments grouped by status, oldest submission first."""
-    _require_auditor(request)
+    require_auditor(request.user, hide=True)
     groups: dict[str, list[Assessment]] = defaultdict(list)
     for assessment in review.queue_for(request.user):
-        assessment.age = review.age_in_days(assessment)
         groups[assessment.status].append(assessment)
     order = [
         Assessment.Status.IN_REVIEW,
@@ -118,7 +113,7 @@ def _evidence_items(evidence: list[Evidence]) -> list[dict[str, Any]]:
     return items
 
 
-def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
+def _review_context(request: AuthenticatedHttpRequest, assessment: Assessment) -> dict[str, Any]:
     user = request.user
     answers = {a.criterion_code: a for a in assessment.answers.prefetch_related("evidence")}
     in_force = AnswerReview.objects.in_force(assessment)
@@ -139,7 +134,7 @@ def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, A
                     "criterion": criterion,
                     "answer": answer,
                     "evidence": _evidence_items(list(answer.evidence.all())) if answer else [],
-                    "evidence_rule": services.evidence_rule_text(criterion.evidence),
+                    "evidence_rule": evidence_rule_text(criterion.evidence),
                     "review": in_force.get(criterion.code),
                     "history": history.get(criterion.code, []),
                     "thread": threads.get(criterion.code, []),
@@ -161,7 +156,7 @@ def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, A
         "can_review": is_reviewer and assessment.status == Assessment.Status.IN_REVIEW,
         "can_comment": review.can_comment(user, assessment),
         "can_assign": user.is_supervisor and assessment.status in review.ASSIGNABLE_STATUSES,
-        "in_question": services.codes_in_question(assessment),
+        "in_question": codes_in_question(assessment),
         "reviewed_count": reviewed,
         "criteria_count": len(assessment.questionnaire.criteria_by_code),
         "decisions": AnswerReview.Decision.choices,
@@ -174,7 +169,11 @@ def _review_context(request: HttpRequest, assessment: Assessment) -> dict[str, A
 
 
 def _render_review(
-    request: HttpRequest, assessment: Assessment, *, errors: dict[str, str] | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    assessment: Assessment,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     context = _review_context(request, assessment)
     context["errors"] = errors or {}
@@ -183,9 +182,9 @@ def _render_review(
 
 
 @require_GET
-def review_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every answer with its evidence inline, the metrics and the score card; actions for the assigned auditor."""
-    return _render_review(request, services.get_assessment_for(request.user, pk))
+    return _render_review(request, get_assessment_for(request.user, pk))
 
 
 def _back_to(assessment: Assessment, anchor: str = "") -> HttpResponse:
@@ -193,8 +192,8 @@ def _back_to(assessment: Assessment, anchor: str = "") -> HttpResponse:
 
 
 @require_POST
-def review_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def review_answer(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     if code not in assessment.questionnaire.criteria_by_code:
         raise Http404
     try:
@@ -208,8 +207,8 @@ def review_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @require_POST
-def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def request_changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     try:
         codes = review.request_changes(request.user, assessment, request.POST.get("message", ""))
     except review.ReviewRefused as exc:
@@ -221,8 +220,8 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     try:
         decision = review.decide(
             request.user, assessment, request.POST.get("outcome", ""), request.POST.get("rationale", "")
@@ -245,8 +244,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     code = request.POST.get("criterion", "")
     if code and code not in assessment.questionnaire.criteria_by_code:
         raise Http404
@@ -260,30 +259,24 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @xframe_options_sameorigin
-def evidence_inline(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_inline(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
     """A PDF for the review page's frame: access-checked, only while its hash still matches, sandboxed by CSP."""
-    assessment = services.get_assessment_for(request.user, pk)
+    assessment = get_assessment_for(request.user, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, answer__assessment=assessment, kind=Evidence.Kind.FILE)
     if evidence.detected_type != "pdf":
         raise Http404
     if not review.check_evidence(evidence).ok:
         raise PermissionDenied(_("This file no longer matches its SHA-256 and is not shown; download it to inspect."))
     # The browser's own PDF viewer renders it; the document may not run script, load anything or leave its frame.
-    return private_file_response(
-        evidence.file,
-        filename=evidence.original_name,
-        content_type="application/pdf",
-        as_attachment=False,
-        csp="default-src 'none'; frame-ancestors 'self'; sandbox",
-    )
+    return evidence_file_response(evidence, inline=True, csp="default-src 'none'; frame-ancestors 'self'; sandbox")
 
 
 # Timeline --------------------------------------------------------------------------------------------------------
 
 
 @require_GET
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every audit event of the assessment, for its hoster's members, its auditors and supervisors."""
-    assessment = services.get_assessment_for(request.user, pk)
+    assessment = get_assessment_for(request.user, pk)
     events = review.timeline(assessment)
     return render(request, "assessments/review/timeline.html", {"assessment": assessment, "events": events})

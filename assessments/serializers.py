@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
-class EvidenceSerializer(serializers.Serializer):
+class EvidenceSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=["file", "url"])
     name = serializers.CharField(required=False, help_text="Original file name (files).")
     type = serializers.CharField(
@@ -17,7 +19,7 @@ class EvidenceSerializer(serializers.Serializer):
     url = serializers.URLField(required=False)
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(serializers.Serializer[Any]):
     value = serializers.CharField(
         allow_blank=True,
         help_text="An option value for a choice (e.g. `yes`), a number, a percentage, text, a URL or a date "
@@ -29,12 +31,12 @@ class AnswerSerializer(serializers.Serializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
 
 
-class QuestionnaireRefSerializer(serializers.Serializer):
+class QuestionnaireRefSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     version = serializers.IntegerField()
 
 
-class AnswersSerializer(serializers.Serializer):
+class AnswersSerializer(serializers.Serializer[Any]):
     assessment = serializers.IntegerField()
     hoster = serializers.SlugField()
     status = serializers.CharField()
@@ -69,7 +71,7 @@ class AnswerInputField(serializers.JSONField):
     """One answer to declare: `"identity"`, `3` or `{"value": …, "na": …, "justification": …, "comment": …}`."""
 
 
-class AnswersUpdateSerializer(serializers.Serializer):
+class AnswersUpdateSerializer(serializers.Serializer[Any]):
     answers = serializers.DictField(
         child=AnswerInputField(),
         help_text='By criterion code: an object, or simply the value (`{"KYC-2": "identity"}`). Criteria not '
@@ -77,7 +79,7 @@ class AnswersUpdateSerializer(serializers.Serializer):
     )
 
 
-class AnswersErrorSerializer(serializers.Serializer):
+class AnswersErrorSerializer(serializers.Serializer[Any]):
     answers = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,

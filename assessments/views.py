@@ -5,28 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import services
+from assessments.access import get_assessment_for, role_in
+from assessments.answers import AssessmentLocked, codes_in_question, progress_of, save_answer
+from assessments.attachments import attach_evidence_file, attach_evidence_url, evidence_rule_text, remove_evidence
 from assessments.catalogue import Section
+from assessments.downloads import evidence_file_response
 from assessments.evidence import EvidenceRefused
 from assessments.forms import AnswerForm, EvidenceForm, StartAssessmentForm
 from assessments.models import Answer, Assessment, Evidence
-from portal.access import get_hoster_for
-from portal.files import private_file_response
+from assessments.submission import SubmissionBlocked, default_period, missing_items, start_assessment, submit_assessment
+from portal.access import AuthenticatedHttpRequest, get_hoster_for
 from portal.models import MemberRole
+from portal.refusals import show_refusal
 
 
-def _context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
-    role = services.role_in(request.user, assessment)
-    in_question = (
-        services.codes_in_question(assessment) if assessment.status == Assessment.Status.CHANGES_REQUESTED else []
-    )
+def _context(request: AuthenticatedHttpRequest, assessment: Assessment) -> dict[str, Any]:
+    role = role_in(request.user, assessment)
+    in_question = codes_in_question(assessment) if assessment.status == Assessment.Status.CHANGES_REQUESTED else []
     return {
         "assessment": assessment,
         "questionnaire": assessment.questionnaire.parsed,
@@ -38,11 +41,11 @@ def _context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
 
 
 @require_GET
-def assessment_list(request: HttpRequest) -> HttpResponse:
+def assessment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     assessments = (
         Assessment.objects.visible_to(request.user).select_related("hoster", "questionnaire").order_by("-created_at")
     )
-    rows = [(assessment, services.progress_of(assessment)) for assessment in assessments]
+    rows = [(assessment, progress_of(assessment)) for assessment in assessments]
     startable = [
         membership.hoster
         for membership in request.memberships
@@ -52,13 +55,13 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def start(request: HttpRequest, slug: str) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug, owner=True)
-    period_start, period_end = services.default_period()
+    period_start, period_end = default_period()
     form = StartAssessmentForm(request.POST or None, initial={"period_start": period_start, "period_end": period_end})
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.start_assessment(
+            assessment = start_assessment(
                 request.user, hoster, form.cleaned_data["period_start"], form.cleaned_data["period_end"]
             )
         except ValidationError as exc:
@@ -75,11 +78,11 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     context = _context(request, assessment)
-    context["progress"] = services.progress_of(assessment)
-    context["missing"] = services.missing_items(assessment) if context["can_edit"] else []
+    context["progress"] = progress_of(assessment)
+    context["missing"] = missing_items(assessment) if context["can_edit"] else []
     context["snapshots"] = assessment.snapshots.all()
     return render(request, "assessments/detail.html", context)
 
@@ -92,7 +95,7 @@ def _section_of(assessment: Assessment, code: str) -> Section:
 
 
 def _render_section(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     assessment: Assessment,
     section: Section,
     bound: dict[str, AnswerForm] | None = None,
@@ -120,7 +123,7 @@ def _render_section(
                 "answer": answer,
                 "evidence": list(answer.evidence.all()) if answer else [],
                 "evidence_form": EvidenceForm(criterion),
-                "evidence_rule": services.evidence_rule_text(criterion.evidence),
+                "evidence_rule": evidence_rule_text(criterion.evidence),
             }
         )
     sections = list(assessment.questionnaire.parsed.sections)
@@ -128,7 +131,7 @@ def _render_section(
     context.update(
         section=section,
         items=items,
-        progress=services.progress_of(assessment, answers),
+        progress=progress_of(assessment, answers),
         previous_section=sections[index - 1] if index > 0 else None,
         next_section=sections[index + 1] if index + 1 < len(sections) else None,
     )
@@ -136,41 +139,39 @@ def _render_section(
 
 
 @require_GET
-def section(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk)
+def section(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk)
     return _render_section(request, assessment, _section_of(assessment, code))
 
 
 @require_POST
-def answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def answer(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
     """Save one answer: an htmx autosave gets the status fragment and the new progress, a plain post a redirect."""
-    assessment = services.get_assessment_for(request.user, pk, write=True)
+    assessment = get_assessment_for(request.user, pk, write=True)
     criterion = assessment.questionnaire.criteria_by_code.get(code)
     if criterion is None:
         raise Http404
     form = AnswerForm(criterion, request.POST)
     saved: Answer | None = None
-    error = ""
-    if form.is_valid():
+    if form.is_valid() and form.cleaned_answer is not None:
         try:
-            saved = services.save_answer(request.user, assessment, code, form.cleaned_answer)
-        except services.AssessmentLocked as exc:
-            error = str(exc.args[0])
+            saved = save_answer(request.user, assessment, code, form.cleaned_answer)
+        except AssessmentLocked as refusal:
+            if not request.htmx:
+                raise  # a 403: the page offered no form for this answer
+            show_refusal(request, refusal, form)
     if request.htmx:
         context = {
             "assessment": assessment,
             "criterion": criterion,
             "form": form,
             "saved": saved,
-            "error": error,
-            "progress": services.progress_of(assessment),
+            "progress": progress_of(assessment),
         }
         response = render(request, "assessments/_answer_saved.html", context)
         if saved:
             response["HX-Trigger"] = "answerSaved"  # the score-card preview refreshes itself
         return response
-    if error:
-        raise PermissionDenied(error)
     section_obj = _section_of(assessment, criterion.section)
     if saved is None:
         return _render_section(request, assessment, section_obj, {code: form}, status=400)
@@ -179,8 +180,8 @@ def answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @require_POST
-def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk, write=True)
+def evidence_add(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, write=True)
     criterion = assessment.questionnaire.criteria_by_code.get(code)
     if criterion is None:
         raise Http404
@@ -193,16 +194,15 @@ def evidence_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     upload = form.cleaned_data.get("file")
     try:
         if upload is not None:
-            evidence = services.attach_evidence_file(request.user, assessment, code, upload, upload.name)
+            evidence = attach_evidence_file(request.user, assessment, code, upload, upload.name)
             messages.success(
                 request, _("%(code)s: document %(name)s added.") % {"code": code, "name": evidence.original_name}
             )
         else:
-            services.attach_evidence_url(request.user, assessment, code, form.cleaned_data["url"])
+            attach_evidence_url(request.user, assessment, code, form.cleaned_data["url"])
             messages.success(request, _("%(code)s: web address added.") % {"code": code})
-    except EvidenceRefused as exc:
-        messages.error(request, _("%(code)s: the document was refused. %(reason)s") % {"code": code, "reason": exc})
-        return redirect(target)
+    except EvidenceRefused as refusal:
+        show_refusal(request, refusal)
     except ValidationError as exc:
         messages.error(request, f"{code}: {' '.join(exc.messages)}")
     return redirect(target)
@@ -213,42 +213,37 @@ def _evidence_of(assessment: Assessment, evidence_pk: int) -> Evidence:
 
 
 @require_GET
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
-    """The stored document, only through this access check, always as a download."""
-    assessment = services.get_assessment_for(request.user, pk)
+def evidence_download(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
+    """The stored document, only through this access check, always as a download named by its detected type."""
+    assessment = get_assessment_for(request.user, pk)
     evidence = _evidence_of(assessment, evidence_pk)
     if evidence.kind != Evidence.Kind.FILE:
         raise Http404
-    return private_file_response(
-        evidence.file,
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
-        as_attachment=True,
-        csp="default-src 'none'; sandbox",
-    )
+    return evidence_file_response(evidence, inline=False, csp="default-src 'none'; sandbox")
 
 
 @require_POST
-def evidence_remove(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk, write=True)
+def evidence_remove(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, write=True)
     evidence = _evidence_of(assessment, evidence_pk)
     code = evidence.answer.criterion_code
-    services.remove_evidence(request.user, assessment, evidence)
+    remove_evidence(request.user, assessment, evidence)
     messages.success(request, _("%(code)s: evidence removed.") % {"code": code})
     criterion = assessment.questionnaire.criteria_by_code[code]
     return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}")
 
 
 @require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = services.get_assessment_for(request.user, pk, owner=True)
+def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, owner=True)
     try:
-        services.submit_assessment(request.user, assessment)
-    except services.SubmissionBlocked as exc:
+        submit_assessment(request.user, assessment)
+    except SubmissionBlocked as blocked:
+        # Not a message: the page lists every missing item where the owner can act on it.
         context = _context(request, assessment)
         context.update(
-            progress=services.progress_of(assessment),
-            missing=exc.missing,
+            progress=progress_of(assessment),
+            missing=blocked.missing,
             submit_blocked=True,
             snapshots=assessment.snapshots.all(),
         )

@@ -7,11 +7,20 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from portal.models import Hoster, MemberRole, Membership, User
 
 
-class AuthenticatedHttpRequest(HttpRequest):
+class PortalHttpRequest(HttpRequest):
+    """A request as the portal's middleware leaves it: the user's memberships, the hoster chosen, htmx details."""
+
+    memberships: list[Membership]
+    current_membership: Membership | None
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(PortalHttpRequest):
     """A request behind the login: `LoginRequiredMiddleware` lets no anonymous user reach the view."""
 
     user: User
@@ -20,7 +29,13 @@ class AuthenticatedHttpRequest(HttpRequest):
 def require_supervisor(user: User | AnonymousUser | Any, *, hide: bool = False) -> None:
     """Supervision tools refuse everyone else: 403 for a page whose existence is no secret, 404 (`hide`) for one
     that lists hosters' assessments, which answers outsiders as every object view does."""
-    if not (user is not None and user.is_authenticated and user.is_supervisor):
+    if not (isinstance(user, User) and user.is_supervisor):
+        raise Http404 if hide else PermissionDenied
+
+
+def require_auditor(user: User | AnonymousUser | Any, *, hide: bool = False) -> None:
+    """Auditing tools refuse everyone else, with the same choice of 403 or 404 (`hide`) as `require_supervisor`."""
+    if not (isinstance(user, User) and user.is_auditor):
         raise Http404 if hide else PermissionDenied
 
 

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import authentication, exceptions, serializers
+from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
+from portal.access import require_supervisor
 from portal.audit import log_action
 from portal.models import ApiKey, Hoster, User
+
+if TYPE_CHECKING:  # importing DRF's views here would import this module again, through the API settings
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.views import APIView
 
 KEYWORD = "Api-Key"
 
@@ -64,11 +71,34 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return KEYWORD
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+class IsSupervisor(permissions.BasePermission):
+    """A supervisor's session, or an API key with supervisor scope (a hoster key of a supervisor is not enough)."""
+
+    message = "Only supervisors may use this operation."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        try:
+            require_supervisor(request.user)  # the rule of every supervision page
+        except PermissionDenied:
+            return False
+        key = request.auth
+        return not isinstance(key, ApiKey) or key.scope == ApiKey.Scope.SUPERVISOR
+
+
+def user_of(request: Request) -> User:
+    """The user behind an API request that the authentication and permission classes let through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated
+    return user
+
+
+# drf-spectacular registers extensions in an untyped __init_subclass__.
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "portal.api.ApiKeyAuthentication"
     name = "apiKey"
 
-    def get_security_definition(self, auto_schema) -> dict:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "header",
@@ -77,28 +107,46 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
-def contains_nul(data: Any) -> bool:
-    """Whether a NUL character hides anywhere in parsed JSON (PostgreSQL cannot store one in a text field)."""
-    if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(contains_nul(key) or contains_nul(value) for key, value in data.items())
-    if isinstance(data, list):
-        return any(contains_nul(item) for item in data)
-    return False
+JSON_DEPTH_MAX = 32  # deeper than any body the API takes, far below Python's recursion limit
+
+
+def json_problem(data: Any) -> str | None:
+    """What makes parsed JSON unacceptable, or None: nesting deeper than JSON_DEPTH_MAX, or a NUL character in a
+    text (PostgreSQL cannot store one). Walked without recursion, so any depth is safe to look at."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "Text may not contain NUL characters (\\u0000)."
+        elif isinstance(value, dict | list):
+            if depth > JSON_DEPTH_MAX:
+                return f"JSON may be nested at most {JSON_DEPTH_MAX} levels deep."
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return None
 
 
 class StrictJSONParser(JSONParser):
-    """JSON bodies only, and no NUL character in any text of them."""
+    """JSON bodies only, nested at most JSON_DEPTH_MAX deep, and no NUL character in any text of them.
 
-    def parse(self, stream, media_type=None, parser_context=None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        if contains_nul(data):
-            raise exceptions.ParseError("Text may not contain NUL characters (\\u0000).")
+    (DRF reads a JSON body through Django's `request.body`, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE.)
+    """
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # Python's JSON reader gives up at its recursion limit
+            raise exceptions.ParseError(f"JSON may be nested at most {JSON_DEPTH_MAX} levels deep.")
+        problem = json_problem(data)
+        if problem is not None:
+            raise exceptions.ParseError(problem)
         return data
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The body of DRF's own errors: authentication, permission, not found, throttling, unparsable bodies."""
 
     detail = serializers.CharField()
@@ -114,6 +162,6 @@ NOT_FOUND_RESPONSE = OpenApiResponse(ErrorSerializer, description="No such objec
 
 @csrf_exempt
 @login_not_required
-def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other path under /api/: a JSON 404 like the API's own, not the site's HTML page."""
     return JsonResponse({"detail": "Not found."}, status=404)

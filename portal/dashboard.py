@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
 
-PANEL_PROVIDERS = ["portal.panels", "assessments.panels", "scoring.measurement.panels"]
+from portal.access import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class Panel:
     order: int = 50
 
 
-def panels_for(request: HttpRequest) -> list[Panel]:
-    """Every provider module's `panels(request)`, in order of the panels' `order`."""
+def panels_for(request: AuthenticatedHttpRequest) -> list[Panel]:
+    """Every `settings.DASHBOARD_PANELS` module's `panels(request)`, in order of the panels' `order`."""
     collected: list[Panel] = []
-    for module_name in PANEL_PROVIDERS:
+    for module_name in settings.DASHBOARD_PANELS:
         collected.extend(import_module(module_name).panels(request))
     return sorted(collected, key=lambda panel: panel.order)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -39,7 +41,7 @@ def ensure_totp(user: User) -> None:
         RecoveryCodes.activate(user)
 
 
-def ensure_hoster(slug: str, name: str, **fields) -> Hoster:
+def ensure_hoster(slug: str, name: str, **fields: Any) -> Hoster:
     """A verified demo hoster with example.org-style addresses; `fields` fill in the rest on first creation."""
     defaults = {
         "name": name,

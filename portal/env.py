@@ -53,7 +53,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def cache_from_url(url: str) -> dict:
+def cache_from_url(url: str) -> dict[str, str]:
     """`locmem://`, `redis://host:port/db` or `rediss://…` to a CACHES entry."""
     scheme = urlsplit(url).scheme
     if scheme == "locmem":

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Hoster, MemberRole, Membership, Role, User, normalize_prefix, parse_asn
+from portal.models import (
+    HOSTER_NAME_MAX_LENGTH,
+    Hoster,
+    MemberRole,
+    Membership,
+    Role,
+    User,
+    normalize_prefix,
+    parse_asn,
+    validate_hoster_name,
+)
 from portal.services import PROFILE_FIELDS
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class BootstrapMixin:
+class BootstrapMixin(forms.BaseForm):
     """Bootstrap 5 classes on every widget, so templates can render fields plainly."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
@@ -38,7 +49,7 @@ class BootstrapMixin:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
-class HosterProfileForm(BootstrapMixin, forms.ModelForm):
+class HosterProfileForm(BootstrapMixin, forms.ModelForm[Hoster]):
     """The company details an owner keeps up to date (also used to register a hoster)."""
 
     country = forms.CharField(
@@ -59,14 +70,24 @@ class HosterProfileForm(BootstrapMixin, forms.ModelForm):
             "declared_domains": _("About how many domain names you host."),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["maxlength"] = HOSTER_NAME_MAX_LENGTH
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        validate_hoster_name(name)
+        return name
+
     def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
+        country: str = self.cleaned_data["country"].strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
             raise ValidationError(_("Enter a two-letter country code, such as NL or DE."))
         return country
 
     def clean_coc_number(self) -> str:
-        return self.cleaned_data["coc_number"].replace(" ", "")
+        coc_number: str = self.cleaned_data["coc_number"]
+        return coc_number.replace(" ", "")
 
 
 def _tokens(text: str) -> list[str]:
@@ -131,12 +152,12 @@ class InvitationForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.EDITOR)
 
-    def __init__(self, *args, hoster: Hoster, **kwargs) -> None:
+    def __init__(self, *args: Any, hoster: Hoster, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hoster = hoster
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        email: str = self.cleaned_data["email"].strip()
         if Membership.objects.filter(hoster=self.hoster, user__email__iexact=email).exists():
             raise ValidationError(_("%(email)s is already a member."), params={"email": email})
         return email
@@ -162,8 +183,9 @@ class VerificationForm(BootstrapMixin, forms.Form):
         help_text=_("Sent to the hoster's owners. Required when you reject."),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("decision") == Hoster.Verification.REJECTED and not data.get("reason", "").strip():
             self.add_error("reason", _("Give the reason for the rejection; the owners will read it."))
         return data
@@ -173,15 +195,18 @@ class RoleGrantForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address of the user"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
+    user: User  # the holder of the address, once the form is valid
+
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        self.user = User.objects.filter(email__iexact=email).first()
-        if self.user is None:
+        email: str = self.cleaned_data["email"].strip()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
             raise ValidationError(
                 _("No user has the address %(email)s. Ask them to sign up first."), params={"email": email}
             )
-        if not self.user.is_active:
+        if not user.is_active:
             raise ValidationError(_("The account of %(email)s is deactivated."), params={"email": email})
+        self.user = user
         return email
 
 

@@ -1,8 +1,9 @@
-"""URL routes for hosters, memberships, invitations, API keys and scheme roles (no namespace)."""
+"""URL routes for hosters, memberships, invitations, API keys, identity changes and scheme roles (no namespace)."""
 
 from django.urls import path
 
 from portal import hoster_views as views
+from portal import identity_views
 
 urlpatterns = [
     path("hosters/new/", views.hoster_register, name="hoster_register"),
@@ -19,6 +20,16 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("supervision/hosters/", views.supervision_hosters, name="supervision_hosters"),
     path("supervision/hosters/<slug:slug>/verify/", views.supervision_hoster_verify, name="supervision_hoster_verify"),
+    path(
+        "supervision/identity-changes/",
+        identity_views.identity_changes,
+        name="supervision_identity_changes",
+    ),
+    path(
+        "supervision/identity-changes/<int:pk>/",
+        identity_views.identity_change_decide,
+        name="supervision_identity_change",
+    ),
     path("supervision/roles/", views.supervision_roles, name="supervision_roles"),
     path(
         "supervision/roles/<int:user_id>/<str:role>/revoke/",

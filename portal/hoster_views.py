@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import services
-from portal.access import get_hoster_for, get_membership_for
+from portal.access import AuthenticatedHttpRequest, get_hoster_for, get_membership_for, require_supervisor
 from portal.api import create_api_key, revoke_api_key
 from portal.forms import (
     ApiKeyForm,
@@ -29,22 +29,20 @@ from portal.forms import (
     RoleGrantForm,
     VerificationForm,
 )
+from portal.identity import save_hoster_profile
 from portal.middleware import SESSION_HOSTER_KEY
 from portal.models import ApiKey, Hoster, Invitation, MemberRole, Membership, Role, User
+from portal.refusals import show_refusal
+from portal.services import PortalRefused
 
 PAGE_SIZE = 25
-
-
-def _require_supervisor(request: HttpRequest) -> None:
-    if not request.user.is_supervisor:
-        raise PermissionDenied
 
 
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _page(request: HttpRequest, queryset: QuerySet) -> Page:
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
@@ -61,7 +59,7 @@ def _confirm(request: HttpRequest, *, title: str, question: str, action: str, ca
 
 
 @require_http_methods(["GET", "POST"])
-def hoster_register(request: HttpRequest) -> HttpResponse:
+def hoster_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HosterProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,37 +75,54 @@ def hoster_register(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/hosters/register.html", {"form": form})
 
 
-def hoster_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def hoster_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug)
     membership = next((m for m in request.memberships if m.hoster_id == hoster.pk), None)
-    context: dict[str, Any] = {"hoster": hoster, "membership": membership}
+    context: dict[str, Any] = {
+        "hoster": hoster,
+        "membership": membership,
+        "pending_identity": hoster.identity_changes.pending().first(),
+    }
     if request.user.is_supervisor:
         context["network_form"] = HosterNetworkForm.for_hoster(hoster)
     return render(request, "portal/hosters/detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-def hoster_settings(request: HttpRequest, slug: str) -> HttpResponse:
+def hoster_settings(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = get_membership_for(request.user, slug, owner=True)
     # The form validates on a copy, so a rejected change never touches the hoster used by the page.
     form = HosterProfileForm(request.POST or None, instance=Hoster.objects.get(pk=membership.hoster_id))
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.update_hoster_profile(request.user, membership.hoster, form.cleaned_data)
+            changed, identity_change = save_hoster_profile(request.user, membership.hoster, form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
-            messages.success(request, _("The details are saved.") if changed else _("Nothing was changed."))
+            if identity_change is not None:
+                messages.info(
+                    request,
+                    _(
+                        "The new name and website are awaiting the supervisor's approval; "
+                        "until then the public sees %(name)s."
+                    )
+                    % {"name": identity_change.previous_name},
+                )
+            if changed or identity_change is None:
+                messages.success(request, _("The details are saved.") if changed else _("Nothing was changed."))
             return redirect("hoster_detail", slug)
-    return render(
-        request, "portal/hosters/settings.html", {"hoster": membership.hoster, "membership": membership, "form": form}
-    )
+    context = {
+        "hoster": membership.hoster,
+        "membership": membership,
+        "form": form,
+        "pending_identity": membership.hoster.identity_changes.pending().first(),
+    }
+    return render(request, "portal/hosters/settings.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-def hoster_network(request: HttpRequest, slug: str) -> HttpResponse:
-    if not request.user.is_supervisor:
-        raise Http404
+def hoster_network(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    require_supervisor(request.user, hide=True)
     hoster = get_hoster_for(request.user, slug)
     form = HosterNetworkForm(request.POST) if request.method == "POST" else HosterNetworkForm.for_hoster(hoster)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +141,7 @@ def hoster_network(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def hoster_switch(request: HttpRequest) -> HttpResponse:
+def hoster_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = get_membership_for(request.user, request.POST.get("hoster", ""))
     request.session[SESSION_HOSTER_KEY] = membership.hoster.slug
     next_url = request.POST.get("next", "")
@@ -141,7 +156,7 @@ def hoster_switch(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def hoster_members(request: HttpRequest, slug: str) -> HttpResponse:
+def hoster_members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug)
     membership = next((m for m in request.memberships if m.hoster_id == hoster.pk), None)
     is_owner = membership is not None and membership.is_owner
@@ -158,8 +173,8 @@ def hoster_members(request: HttpRequest, slug: str) -> HttpResponse:
                     invite_form.cleaned_data["role"],
                     request.LANGUAGE_CODE,
                 )
-            except ValidationError as exc:
-                invite_form.add_error("email", exc)
+            except PortalRefused as refusal:
+                show_refusal(request, refusal, invite_form)
             else:
                 messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email})
                 return redirect("hoster_members", slug)
@@ -177,7 +192,7 @@ def hoster_members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     owner = get_membership_for(request.user, slug, owner=True)
     target = get_object_or_404(Membership, pk=pk, hoster=owner.hoster)
     form = MemberRoleForm(request.POST, prefix=f"m{target.pk}")
@@ -186,15 +201,15 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         try:
             services.change_member_role(request.user, target, form.cleaned_data["role"])
-        except ValidationError as exc:
-            messages.error(request, _errors(exc))
+        except PortalRefused as refusal:
+            show_refusal(request, refusal)
         else:
             messages.success(request, _("The role of %(email)s is saved.") % {"email": target.user.email})
     return redirect("hoster_members", slug)
 
 
 @require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     owner = get_membership_for(request.user, slug, owner=True)
     target = get_object_or_404(Membership.objects.select_related("user"), pk=pk, hoster=owner.hoster)
     members_url = reverse("hoster_members", args=[slug])
@@ -209,8 +224,8 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     try:
         services.remove_member(request.user, target)
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
+    except PortalRefused as refusal:
+        show_refusal(request, refusal)
         return redirect(members_url)
     messages.success(request, _("%(email)s is no longer a member.") % {"email": target.user.email})
     if target.user_id == request.user.pk:
@@ -219,7 +234,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     owner = get_membership_for(request.user, slug, owner=True)
     invitation = get_object_or_404(Invitation, pk=pk, hoster=owner.hoster)
     members_url = reverse("hoster_members", args=[slug])
@@ -254,14 +269,14 @@ def _invitation_problem(user: User, invitation: Invitation) -> tuple[str, int] |
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("hoster", "invited_by"), token=token)
     problem = _invitation_problem(request.user, invitation)
     if problem is None and request.method == "POST":
         try:
             membership = services.accept_invitation(request.user, invitation)
-        except ValidationError as exc:
-            problem = (_errors(exc), 409)
+        except PortalRefused as refusal:
+            problem = (str(refusal), 409)
         else:
             request.session[SESSION_HOSTER_KEY] = membership.hoster.slug
             messages.success(request, _("Welcome to %(hoster)s.") % {"hoster": membership.hoster.name})
@@ -278,7 +293,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _api_keys_page(
-    request: HttpRequest, template: str, keys: QuerySet[ApiKey], form: ApiKeyForm, token: str | None, **extra: Any
+    request: HttpRequest,
+    template: str,
+    keys: QuerySet[ApiKey],
+    form: ApiKeyForm,
+    token: str | None,
+    **extra: Any,
 ) -> HttpResponse:
     response = render(request, template, {"keys": _page(request, keys), "form": form, "token": token, **extra})
     if token:
@@ -287,7 +307,7 @@ def _api_keys_page(
 
 
 @require_http_methods(["GET", "POST"])
-def hoster_api_keys(request: HttpRequest, slug: str) -> HttpResponse:
+def hoster_api_keys(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = get_membership_for(request.user, slug, owner=True)
     hoster = membership.hoster
     form = ApiKeyForm(request.POST or None)
@@ -302,13 +322,13 @@ def hoster_api_keys(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def api_key_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def api_key_revoke(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     hoster = get_membership_for(request.user, slug, owner=True).hoster
     key = get_object_or_404(ApiKey, pk=pk, hoster=hoster, scope=ApiKey.Scope.HOSTER)
     return _revoke_key(request, key, reverse("hoster_api_keys", args=[slug]))
 
 
-def _revoke_key(request: HttpRequest, key: ApiKey, back_url: str) -> HttpResponse:
+def _revoke_key(request: AuthenticatedHttpRequest, key: ApiKey, back_url: str) -> HttpResponse:
     if request.method == "GET":
         return _confirm(
             request,
@@ -327,8 +347,8 @@ def _revoke_key(request: HttpRequest, key: ApiKey, back_url: str) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
-def supervision_api_keys(request: HttpRequest) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_api_keys(request: AuthenticatedHttpRequest) -> HttpResponse:
+    require_supervisor(request.user)
     form = ApiKeyForm(request.POST or None)
     token = None
     if request.method == "POST" and form.is_valid():
@@ -339,14 +359,14 @@ def supervision_api_keys(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def supervision_api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_api_key_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user)
     key = get_object_or_404(ApiKey, pk=pk, scope=ApiKey.Scope.SUPERVISOR)
     return _revoke_key(request, key, reverse("supervision_api_keys"))
 
 
-def supervision_hosters(request: HttpRequest) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_hosters(request: AuthenticatedHttpRequest) -> HttpResponse:
+    require_supervisor(request.user)
     search = HosterSearchForm(request.GET or None)
     hosters = search.filter(Hoster.objects.annotate(member_count=Count("memberships")).order_by("name"))
     query = request.GET.copy()
@@ -359,8 +379,8 @@ def supervision_hosters(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def supervision_hoster_verify(request: HttpRequest, slug: str) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_hoster_verify(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    require_supervisor(request.user)
     hoster = get_object_or_404(Hoster, slug=slug)
     form = VerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -368,8 +388,8 @@ def supervision_hoster_verify(request: HttpRequest, slug: str) -> HttpResponse:
             services.decide_verification(
                 request.user, hoster, form.cleaned_data["decision"], form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            messages.error(request, _errors(exc))
+        except PortalRefused as refusal:
+            show_refusal(request, refusal)
         else:
             messages.success(
                 request,
@@ -381,8 +401,8 @@ def supervision_hoster_verify(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def supervision_roles(request: HttpRequest) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_roles(request: AuthenticatedHttpRequest) -> HttpResponse:
+    require_supervisor(request.user)
     form = RoleGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         role = Role(form.cleaned_data["role"])
@@ -400,8 +420,8 @@ def supervision_roles(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def supervision_role_revoke(request: HttpRequest, user_id: int, role: str) -> HttpResponse:
-    _require_supervisor(request)
+def supervision_role_revoke(request: AuthenticatedHttpRequest, user_id: int, role: str) -> HttpResponse:
+    require_supervisor(request.user)
     if role not in Role.values:
         raise Http404
     target = get_object_or_404(User, pk=user_id, groups__name=role)
@@ -417,8 +437,8 @@ def supervision_role_revoke(request: HttpRequest, user_id: int, role: str) -> Ht
         )
     try:
         services.revoke_role(request.user, target, scheme_role)
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
+    except PortalRefused as refusal:
+        show_refusal(request, refusal)
     else:
         messages.success(
             request,

@@ -1,13 +1,17 @@
-"""Middleware: MFA for auditors and supervisors, and the hoster a member is working for."""
+"""Middleware: MFA for auditors, supervisors and the admin's staff, and the hoster a member is working for."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+
+from portal.access import PortalHttpRequest
+from portal.models import User
 
 # Pages an auditor or supervisor without MFA may still reach.
 MFA_EXEMPT_URL_NAMES = {
@@ -25,15 +29,22 @@ MFA_EXEMPT_URL_NAMES = {
 SESSION_HOSTER_KEY = "current_hoster"
 
 
+def _needs_mfa(user: User, path: str) -> bool:
+    """Auditors and supervisors everywhere; staff and superusers in the admin, where a password alone is too little."""
+    if user.is_auditor or user.is_supervisor:
+        return True
+    return (user.is_staff or user.is_superuser) and path.startswith(reverse("admin:index"))
+
+
 class RequireMFAMiddleware:
-    """Auditors and supervisors are sent to TOTP setup until they have it."""
+    """Whoever needs a second factor is sent to TOTP setup until they have it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and (user.is_auditor or user.is_supervisor) and not is_mfa_enabled(user):
+        if user.is_authenticated and _needs_mfa(user, request.path_info) and not is_mfa_enabled(user):
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:
@@ -50,13 +61,14 @@ class CurrentHosterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.memberships = []
-        request.current_membership = None
+        portal_request = cast(PortalHttpRequest, request)  # this middleware is what makes it one
+        portal_request.memberships = []
+        portal_request.current_membership = None
         if request.user.is_authenticated:
             memberships = list(request.user.memberships.select_related("hoster"))
-            request.memberships = memberships
+            portal_request.memberships = memberships
             chosen = request.session.get(SESSION_HOSTER_KEY)
-            request.current_membership = next(
+            portal_request.current_membership = next(
                 (m for m in memberships if m.hoster.slug == chosen), memberships[0] if memberships else None
             )
         return self.get_response(request)

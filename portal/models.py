@@ -6,7 +6,10 @@ import hashlib
 import ipaddress
 import json
 import secrets
-from datetime import timedelta
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -17,6 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from portal.asn import is_asn, read_asn
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Role(models.TextChoices):
@@ -49,7 +57,7 @@ class User(AbstractUser):
 
 
 def validate_asn(value: int) -> None:
-    if not 1 <= value <= 4294967295:
+    if not is_asn(value):
         raise ValidationError(_("%(value)s is not an AS number (1 to 4294967295)."), params={"value": value})
 
 
@@ -62,14 +70,27 @@ def normalize_prefix(text: str) -> str:
 
 
 def parse_asn(text: str) -> int:
-    """`AS1234`, `as1234` or `1234` to 1234."""
-    raw = text.strip()
-    digits = raw[2:] if raw[:2].upper() == "AS" else raw
-    if not digits.isdigit():
+    """`AS1234`, `as1234` or `1234` to 1234, read by `portal.asn` as every AS number is."""
+    value = read_asn(text.strip())
+    if value is None:
         raise ValidationError(_("%(value)s is not an AS number."), params={"value": text})
-    value = int(digits)
     validate_asn(value)
     return value
+
+
+HOSTER_NAME_MAX_LENGTH = 120
+# Control and format characters (line breaks, bidi overrides, zero-width marks) and line/paragraph separators.
+_NOT_IN_A_NAME = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def validate_hoster_name(name: str) -> None:
+    """A hoster's name is one plain line of limited length: it is shown in pages and in the supervisors' e-mail."""
+    if any(unicodedata.category(char) in _NOT_IN_A_NAME for char in name):
+        raise ValidationError(_("The name must be one line of text, without line breaks or control characters."))
+    if len(name) > HOSTER_NAME_MAX_LENGTH:
+        raise ValidationError(
+            _("The name may be at most %(limit)d characters long."), params={"limit": HOSTER_NAME_MAX_LENGTH}
+        )
 
 
 class HosterQuerySet(models.QuerySet["Hoster"]):
@@ -112,7 +133,11 @@ class Hoster(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, list] = {}
+        errors: dict[str, Sequence[StrOrPromise]] = {}
+        try:
+            validate_hoster_name(self.name)
+        except ValidationError as exc:
+            errors["name"] = exc.messages
         try:
             self.asns = sorted({parse_asn(str(a)) for a in self.asns or []})
         except ValidationError as exc:
@@ -157,7 +182,7 @@ class Membership(models.Model):
         return self.role == MemberRole.OWNER
 
 
-def _invitation_expiry():
+def _invitation_expiry() -> datetime:
     return timezone.now() + timedelta(days=14)
 
 
@@ -232,20 +257,22 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError(f"A {self._meta.verbose_name} cannot be changed once written.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(f"A {self._meta.verbose_name} cannot be deleted.")
 
 
-class ImmutableQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class ImmutableQuerySet(models.QuerySet[Any]):
+    """The records of any append-only model: they are neither updated nor deleted in bulk either."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("These records are append-only and cannot be updated.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("These records are append-only and cannot be deleted.")
 
 
@@ -285,3 +312,65 @@ class AuditEvent(AppendOnly):
         }
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditHead(AppendOnly):
+    """The audit log's head as published for a day: anchors the chain outside the database (DESIGN 4.6)."""
+
+    day = models.DateField(unique=True)
+    count = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        """The head as anyone writes it down and gives to `verify_audit_log --expect-head`."""
+        return f"{self.count} {self.hash}"
+
+
+class HosterIdentityChangeQuerySet(models.QuerySet["HosterIdentityChange"]):
+    def pending(self) -> HosterIdentityChangeQuerySet:
+        return self.filter(status=HosterIdentityChange.Status.PENDING)
+
+
+class HosterIdentityChange(models.Model):
+    """An owner's request to change the public name or website of a verified hoster, until a supervisor decides.
+
+    The public relies on a verified hoster's identity, so the hoster keeps its approved one meanwhile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    hoster = models.ForeignKey(Hoster, on_delete=models.CASCADE, related_name="identity_changes")
+    name = models.CharField(_("requested name"), max_length=200)
+    website = models.URLField(_("requested website"), blank=True)
+    previous_name = models.CharField(_("name until then"), max_length=200)
+    previous_website = models.URLField(_("website until then"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = HosterIdentityChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hoster"], condition=Q(status="pending"), name="one_pending_identity_change_per_hoster"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.previous_name} → {self.name} ({self.status})"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
+from portal.access import AuthenticatedHttpRequest
 from portal.dashboard import Panel
 from portal.models import Hoster
 
 
-def panels(request: HttpRequest) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest) -> list[Panel]:
     user = request.user
     result: list[Panel] = []
     membership = request.current_membership

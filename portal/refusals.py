@@ -18,9 +18,15 @@ class Refusal(ValueError):
         return self.message
 
 
-def show_refusal(request: HttpRequest, refusal: Refusal, form: forms.Form | None = None) -> None:
-    """Where every view turns a refusal into what the user sees: on the form when there is one, else a message."""
+def show_refusal(
+    request: HttpRequest, refusal: Refusal, form: forms.Form | None = None, *, about: object = None
+) -> None:
+    """Where every view turns a refusal into what the user sees: on the form when there is one, else a message.
+
+    `about` names what the refusal concerns (a hoster, a criterion) on a page that lists many, as `about: reason`.
+    """
+    text = str(refusal) if about is None else f"{about}: {refusal}"
     if form is not None:
-        form.add_error(None, str(refusal))
+        form.add_error(None, text)
     else:
-        messages.error(request, str(refusal))
+        messages.error(request, text)

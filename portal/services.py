@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django.dispatch
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from portal.audit import log_action
 from portal.models import Hoster, Invitation, MemberRole, Membership, Role, User
 from portal.notify import notify_on_commit, send_templated
+from portal.refusals import Refusal
 
 # Sent after a hoster's declared ASNs or IP prefixes changed (kwarg `hoster`), so notices can be re-attributed.
 hoster_network_changed = django.dispatch.Signal()
@@ -34,6 +36,18 @@ PROFILE_FIELDS = (
     "declared_customers",
     "declared_domains",
 )
+
+
+# ValidationError's `message` may be lazy; a refusal's is the plain text it was given, so the two agree here.
+class PortalRefused(Refusal, ValidationError):  # type: ignore[misc]
+    """A change to a hoster, its members, an invitation or a scheme role that the rules do not allow.
+
+    Also a ValidationError, as these rules have always been, so callers that validate input keep catching them.
+    """
+
+    def __init__(self, message: str) -> None:
+        Refusal.__init__(self, message)
+        ValidationError.__init__(self, self.message)
 
 
 def supervisors() -> list[User]:
@@ -115,9 +129,9 @@ def update_hoster_network(user: User, hoster: Hoster, asns: list[int], prefixes:
 def decide_verification(user: User, hoster: Hoster, verification: str, reason: str) -> Hoster:
     """A supervisor verifies or rejects a hoster with a reason; its owners are told by e-mail."""
     if verification not in {Hoster.Verification.VERIFIED, Hoster.Verification.REJECTED}:
-        raise ValidationError(_("Choose to verify or to reject the hoster."))
+        raise PortalRefused(_("Choose to verify or to reject the hoster."))
     if verification == Hoster.Verification.REJECTED and not reason.strip():
-        raise ValidationError(_("Give the reason for the rejection; the owners will read it."))
+        raise PortalRefused(_("Give the reason for the rejection; the owners will read it."))
     current = Hoster.objects.select_for_update().get(pk=hoster.pk)
     previous = current.verification
     current.verification = verification
@@ -145,15 +159,15 @@ def _lock_owners(hoster: Hoster) -> list[int]:
 @transaction.atomic
 def change_member_role(user: User, membership: Membership, role: str) -> Membership:
     if role not in MemberRole.values:
-        raise ValidationError(_("Choose owner, editor or viewer."))
+        raise PortalRefused(_("Choose owner, editor or viewer."))
     owner_ids = _lock_owners(membership.hoster)
     membership = Membership.objects.select_for_update().select_related("user", "hoster").get(pk=membership.pk)
     if membership.role == role:
         return membership
     if membership.role == MemberRole.OWNER and owner_ids == [membership.pk]:
-        raise ValidationError(
-            _("%(email)s is the last owner of %(hoster)s. Make another member owner first."),
-            params={"email": membership.user.email, "hoster": membership.hoster.name},
+        raise PortalRefused(
+            _("%(email)s is the last owner of %(hoster)s. Make another member owner first.")
+            % {"email": membership.user.email, "hoster": membership.hoster.name}
         )
     previous = membership.role
     membership.role = role
@@ -172,9 +186,9 @@ def remove_member(user: User, membership: Membership) -> None:
     owner_ids = _lock_owners(membership.hoster)
     membership = Membership.objects.select_for_update().select_related("user", "hoster").get(pk=membership.pk)
     if owner_ids == [membership.pk]:
-        raise ValidationError(
-            _("%(email)s is the last owner of %(hoster)s and cannot be removed. Make another member owner first."),
-            params={"email": membership.user.email, "hoster": membership.hoster.name},
+        raise PortalRefused(
+            _("%(email)s is the last owner of %(hoster)s and cannot be removed. Make another member owner first.")
+            % {"email": membership.user.email, "hoster": membership.hoster.name}
         )
     log_action(
         user,
@@ -185,6 +199,45 @@ def remove_member(user: User, membership: Membership) -> None:
     membership.delete()
 
 
+# The portal's mail must not become a spam cannon: invitations per inviter and per hoster, counted in the database.
+INVITATIONS_PER_USER_PER_HOUR = 10
+INVITATIONS_PER_HOSTER_PER_DAY = 20
+OPEN_INVITATIONS_WHILE_UNVERIFIED = 3
+
+
+def _check_invitation_limits(user: User, hoster: Hoster, email: str) -> None:
+    now = timezone.now()
+    if Invitation.objects.filter(invited_by=user, created_at__gt=now - timedelta(hours=1)).count() >= (
+        INVITATIONS_PER_USER_PER_HOUR
+    ):
+        raise PortalRefused(
+            _("You have sent %(count)d invitations in the last hour, the most allowed. Please try again later.")
+            % {"count": INVITATIONS_PER_USER_PER_HOUR}
+        )
+    if Invitation.objects.filter(hoster=hoster, created_at__gt=now - timedelta(days=1)).count() >= (
+        INVITATIONS_PER_HOSTER_PER_DAY
+    ):
+        raise PortalRefused(
+            _(
+                "%(hoster)s has sent %(count)d invitations in the last 24 hours, the most allowed. "
+                "Please try again tomorrow."
+            )
+            % {"hoster": hoster.name, "count": INVITATIONS_PER_HOSTER_PER_DAY}
+        )
+    if hoster.verification != Hoster.Verification.VERIFIED:
+        still_open = Invitation.objects.filter(
+            hoster=hoster, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).exclude(email__iexact=email)  # an invitation to the same address is replaced, not added
+        if still_open.count() >= OPEN_INVITATIONS_WHILE_UNVERIFIED:
+            raise PortalRefused(
+                _(
+                    "%(hoster)s is not verified yet and can have at most %(count)d open invitations. "
+                    "Revoke one, or wait until a supervisor has verified the company."
+                )
+                % {"hoster": hoster.name, "count": OPEN_INVITATIONS_WHILE_UNVERIFIED}
+            )
+
+
 @transaction.atomic
 def invite_member(user: User, hoster: Hoster, email: str, role: str, language: str) -> Invitation:
     """Invite `email` with `role`; an earlier open invitation to the same address is replaced.
@@ -193,9 +246,9 @@ def invite_member(user: User, hoster: Hoster, email: str, role: str, language: s
     """
     email = email.strip()
     if Membership.objects.filter(hoster=hoster, user__email__iexact=email).exists():
-        raise ValidationError(
-            _("%(email)s is already a member of %(hoster)s."), params={"email": email, "hoster": hoster.name}
-        )
+        raise PortalRefused(_("%(email)s is already a member of %(hoster)s.") % {"email": email, "hoster": hoster.name})
+    hoster = Hoster.objects.select_for_update().get(pk=hoster.pk)  # one invitation of a hoster counted at a time
+    _check_invitation_limits(user, hoster, email)
     now = timezone.now()
     replaced = Invitation.objects.filter(
         hoster=hoster, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
@@ -229,23 +282,23 @@ def revoke_invitation(user: User, invitation: Invitation) -> None:
 
 def can_accept(user: User, invitation: Invitation) -> bool:
     """Whether one of the user's verified addresses is the invited one."""
-    return EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists()
+    return bool(EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists())
 
 
 @transaction.atomic
 def accept_invitation(user: User, invitation: Invitation) -> Membership:
     invitation = Invitation.objects.select_for_update().select_related("hoster").get(pk=invitation.pk)
     if not invitation.is_open:
-        raise ValidationError(_("This invitation is no longer valid. Ask an owner of the hoster for a new one."))
+        raise PortalRefused(_("This invitation is no longer valid. Ask an owner of the hoster for a new one."))
     if not can_accept(user, invitation):
-        raise ValidationError(
+        raise PortalRefused(
             _(
                 "This invitation was sent to another e-mail address. Sign in with that address, "
                 "or add and verify it under E-mail addresses, then open the link again."
             )
         )
     if Membership.objects.filter(user=user, hoster=invitation.hoster).exists():
-        raise ValidationError(_("You are already a member of %(hoster)s."), params={"hoster": invitation.hoster})
+        raise PortalRefused(_("You are already a member of %(hoster)s.") % {"hoster": invitation.hoster})
     membership = Membership.objects.create(user=user, hoster=invitation.hoster, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -281,9 +334,9 @@ def revoke_role(actor: User, user: User, role: Role | str) -> bool:
     if not user.groups.filter(pk=group.pk).exists():
         return False
     if str(role) == Role.SUPERVISOR and user.is_active and not _other_active_supervisors(user):
-        raise ValidationError(
-            _("%(email)s is the last supervisor. Grant the supervisor role to someone else first."),
-            params={"email": user.email},
+        raise PortalRefused(
+            _("%(email)s is the last supervisor. Grant the supervisor role to someone else first.")
+            % {"email": user.email}
         )
     user.groups.remove(group)
     user.__dict__.pop("role_names", None)

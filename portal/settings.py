@@ -29,12 +29,14 @@ if not DEBUG:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies (IPs or CIDR prefixes) whose X-Forwarded-For is believed; nobody by default (portal.proxies).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "portal",
     "assessments",
     "scoring",
-    "django.contrib.admin",
+    "portal.admin_site.AuditedAdminConfig",  # django.contrib.admin with a site that audits every change
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,7 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.SecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +74,18 @@ MIDDLEWARE = [
     "portal.middleware.RequireMFAMiddleware",
     "portal.middleware.CurrentHosterMiddleware",
 ]
+
+# The dashboard is made of panels: each module listed has `panels(request) -> list[Panel]` (portal.dashboard),
+# so the core shows what the other apps contribute without importing them.
+DASHBOARD_PANELS = [
+    "portal.panels",
+    "assessments.panels",
+    "scoring.measurement.panels",
+    "scoring.publication.figures_panels",
+]
+# `manage.py seed_demo` extends the core demo with each module's `seed(stdout)`, in this order: notices first, so
+# the assessments reviewed in the demo are scored on measured data, then certificates and the published monitor.
+DEMO_SEEDERS = ["scoring.measurement.demo", "assessments.demo", "scoring.publication.demo"]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -147,6 +163,12 @@ STORAGES = {
     },
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+# Notice files: the largest upload (streamed to disk, stopped at the limit; keep nginx's limit in step), how long an
+# import may go without progress before the next run fails it as stale, and how long an import waits for another
+# import of the same source to finish.
+NOTICE_UPLOAD_MAX_BYTES = env_int("NOTICE_UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
+NOTICE_IMPORT_STALE_AFTER = env_int("NOTICE_IMPORT_STALE_AFTER", 3600)
+NOTICE_IMPORT_LOCK_WAIT = env_int("NOTICE_IMPORT_LOCK_WAIT", 15)
 # With nginx in front: an `internal` location aliasing MEDIA_ROOT, e.g. /protected-evidence/ (docs/deployment.md).
 EVIDENCE_ACCEL_REDIRECT = env_str("EVIDENCE_ACCEL_REDIRECT")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -174,6 +196,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # Throttle by REMOTE_ADDR, which portal.proxies resolved; DRF's own reading of X-Forwarded-For trusts anyone.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/min"),
         "user": env_str("API_USER_RATE", "600/min"),

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import api, views
 
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's throttled login
 admin.site.site_header = "Good Hoster portal"
 
 api_v1 = [
@@ -23,12 +23,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("health/", views.health, name="health"),
+    path("audit/", include("portal.audit_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.hoster_urls")),
     path("assessments/", include("assessments.urls")),
-    path("", include("scoring.measurement.urls")),
+    path("", include("scoring.urls")),
     path("", include("scoring.rating.urls")),
     path("", include("scoring.certification.urls")),
     path("", include("scoring.publication.urls")),

@@ -6,14 +6,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-V = TypeVar("V", bound=models.Model)
+V = TypeVar("V", bound="PublishedDefinition")
 
 
 def canonical_json(data: Any) -> str:
@@ -42,14 +42,14 @@ class PublishedDefinition(models.Model):
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).values_list("checksum", flat=True).first()
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list("checksum", flat=True).first()
             if stored is not None and (stored != self.checksum or checksum(self.definition) != stored):
                 raise TypeError(f"A published {self._meta.verbose_name} is immutable; publish a new version instead.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(f"A published {self._meta.verbose_name} cannot be deleted.")
 
 
@@ -63,9 +63,10 @@ def publish_once(
     model: type[V], *, code: str, version: int, checksum: str, refusal: Callable[[V], Exception], **fields: Any
 ) -> Published[V]:
     """The stored `code` `version`, created on first sight; the same version with another checksum raises `refusal`."""
-    existing = model.objects.filter(code=code, version=version).first()
+    existing = model._default_manager.filter(code=code, version=version).first()
     if existing is not None:
         if existing.checksum != checksum:
             raise refusal(existing)
         return Published(existing, created=False)
-    return Published(model.objects.create(code=code, version=version, checksum=checksum, **fields), created=True)
+    stored = model._default_manager.create(code=code, version=version, checksum=checksum, **fields)
+    return Published(stored, created=True)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from portal.access import AuthenticatedHttpRequest
 from portal.dashboard import panels_for
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "portal/dashboard.html", {"panels": panels_for(request)})
 
 

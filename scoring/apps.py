@@ -27,8 +27,9 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.signals import assessment_approved
+        from portal.identity import hoster_identity_changed
         from portal.services import hoster_network_changed
-        from scoring.certification.receivers import certify_approved
+        from scoring.certification.receivers import certify_approved, refresh_registry
         from scoring.measurement.attribution import reattribute_for_hoster_change
 
         post_migrate.connect(publish_fixtures, sender=self, dispatch_uid="scoring.publish_fixtures")
@@ -36,3 +37,4 @@ class ScoringConfig(AppConfig):
         hoster_network_changed.connect(reattribute_for_hoster_change, dispatch_uid="scoring.reattribute_notices")
         # An auditor's approval is certified here: assessments knows nothing of scoring.
         assessment_approved.connect(certify_approved, dispatch_uid="scoring.certify_approved")
+        hoster_identity_changed.connect(refresh_registry, dispatch_uid="scoring.refresh_registry")

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from django import template
 from django.utils.translation import get_language
 
+from assessments.catalogue import Criterion
+
 register = template.Library()
 
 
@@ -20,7 +22,7 @@ def localized(texts: Mapping[str, str] | None) -> str:
 
 
 @register.filter
-def option_label(criterion, value: str) -> str:
+def option_label(criterion: Criterion, value: str) -> str:
     """The label of a choice criterion's option, or the value itself for other types."""
     if criterion.type != "choice" or not value:
         return value

@@ -20,7 +20,7 @@ from scoring.certification.services import (
     set_state,
     suspend_certificate,
 )
-from scoring.engine import AnswerInput, Metrics, ScoreCard, score
+from scoring.engine import Metrics, ScoreCard, ScoredAnswer, Status, score
 from scoring.measurement.metrics import hoster_metrics
 
 WINDOW_DAYS = 90
@@ -43,20 +43,20 @@ class MonitoringResult:
         )
 
 
-def verified_answers(certificate: Certificate) -> dict[str, AnswerInput | None]:
+def verified_answers(certificate: Certificate) -> dict[str, ScoredAnswer | None]:
     """The answers the certificate was issued on, read back from its frozen score card (rejected = unanswered)."""
     questionnaire = certificate.assessment.questionnaire.parsed
     scored = {criterion.code for criterion in questionnaire.criteria if criterion.scored}
-    answers: dict[str, AnswerInput | None] = {}
-    for line in certificate.scorecard["criteria"]:
-        if line["code"] not in scored:
+    answers: dict[str, ScoredAnswer | None] = {}
+    for line in ScoreCard.from_dict(certificate.scorecard).criteria:
+        if line.code not in scored:
             continue
-        if line["status"] == "na":
-            answers[line["code"]] = AnswerInput(value=None, na=True)
-        elif line["status"] == "scored" and line["answer"] is not None:
-            answers[line["code"]] = AnswerInput(value=str(line["answer"]))
+        if line.status is Status.NA:
+            answers[line.code] = ScoredAnswer(value=None, na=True)
+        elif line.status is Status.SCORED and line.answer is not None:
+            answers[line.code] = ScoredAnswer(value=str(line.answer))
         else:
-            answers[line["code"]] = None
+            answers[line.code] = None
     return answers
 
 

@@ -1,7 +1,7 @@
-"""Demo certificates: A and B certified, one suspended by the monitoring run, one revoked, and a published monitor.
+"""Demo certificates: A and B certified, one suspended by the monitoring run, one revoked.
 
-Called by `seed_demo` after the other demos (hosters, assessments, notices). Idempotent: a hoster that already
-has a certificate keeps it, and a published monitor period is never published again.
+Called by the publication demo, which `seed_demo` runs after the other demos (hosters, assessments, notices).
+Idempotent: a hoster that already has a certificate keeps it.
 """
 
 from __future__ import annotations
@@ -19,12 +19,7 @@ from portal.demo import ensure_hoster
 from portal.models import Hoster, Role, User
 from scoring.certification.daily_run import suspend_if_gates_fail
 from scoring.certification.models import Certificate
-from scoring.certification.services import (
-    issue_certificate_if_certifiable,
-    publish_monitor_period,
-    revoke_certificate,
-)
-from scoring.publication.models import MonitorPeriod
+from scoring.certification.services import issue_certificate_if_certifiable, revoke_certificate
 from scoring.rating.models import Rating
 from scoring.rating.scorecards import compute_scorecard, load_scoring_models, save_rating
 
@@ -76,7 +71,9 @@ def _approved_assessment(
     return assessment
 
 
-def _certify(hoster: Hoster, questionnaire: QuestionnaireVersion, answers: dict[str, str], actor: User | None):
+def _certify(
+    hoster: Hoster, questionnaire: QuestionnaireVersion, answers: dict[str, str], actor: User | None
+) -> Certificate | None:
     """Certify on the most recent period whose verified score card is certifiable (tried without writing first)."""
     codes = [criterion.code for criterion in questionnaire.parsed.criteria]
     for period in _periods(timezone.localdate()):
@@ -90,21 +87,6 @@ def _certify(hoster: Hoster, questionnaire: QuestionnaireVersion, answers: dict[
             # The demo's imagined auditor accepted every piece of evidence.
             return issue_certificate_if_certifiable(assessment, rating, actor, evidence_accepted=lambda c, a: True)
     return None
-
-
-def _publish_monitor(supervisor: User, stdout: TextIO) -> None:
-    if MonitorPeriod.objects.exists():
-        return
-    today = timezone.localdate()
-    start, end = last_full_months(today, months=6)
-    period = publish_monitor_period(
-        supervisor,
-        code=f"{start:%Y-%m}-{end:%Y-%m}",
-        title=f"Good Hoster monitor {start:%B %Y} to {end:%B %Y}",
-        date_from=start,
-        date_to=end,
-    )
-    stdout.write(f"Demo monitor period published: {period.title} ({len(period.ranking)} hosters)\n")
 
 
 def seed(stdout: TextIO) -> None:
@@ -131,4 +113,3 @@ def seed(stdout: TextIO) -> None:
             stdout.write(f"Demo certificate {certificate.serial} for {hoster.name}: revoked\n")
         else:
             stdout.write(f"Demo certificate {certificate.serial} for {hoster.name}: grade {certificate.grade}\n")
-    _publish_monitor(supervisor, stdout)

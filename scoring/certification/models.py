@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,7 +39,7 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
             raise TypeError("A certificate's content is frozen; only its state follows its events.")
         return super().update(**kwargs)
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("Certificates are never deleted; revoke one instead.")
 
     def live(self) -> CertificateQuerySet:
@@ -49,6 +49,19 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
     def current(self, today: date | None = None) -> CertificateQuerySet:
         """The certificates that certify their hoster today: valid and not past their date."""
         return self.filter(state=CertificateStatus.VALID, valid_until__gte=today or timezone.localdate())
+
+    def current_for(self, hoster: Hoster, today: date | None = None) -> Certificate | None:
+        """The certificate the public sees for `hoster` today: its live one (valid or suspended) not past its date.
+
+        Suspended counts, so the profile page and the badge show a suspension as such; whether it certifies is
+        its `is_current` (the registry and the API's `certified` ask for valid only).
+        """
+        return (
+            self.live()
+            .filter(hoster=hoster, valid_until__gte=today or timezone.localdate())
+            .order_by("-issued_at", "-pk")
+            .first()
+        )
 
     def for_registry(self, today: date | None = None) -> CertificateQuerySet:
         """The public registry's rows: current certificates with their hoster, without the heavy columns."""
@@ -130,7 +143,7 @@ class Certificate(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("verify", args=[self.serial])
 
-    def delete(self, *args: Any, **kwargs: Any):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("Certificates are never deleted; revoke one instead.")
 
     def status_on(self, day: date) -> str:

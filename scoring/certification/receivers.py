@@ -8,7 +8,7 @@ from typing import Any
 from assessments.models import Decision
 from assessments.review import accepted_codes, evidence_acceptance
 from portal.models import User
-from scoring.certification.services import certifiable_problems, issue_certificate_if_certifiable
+from scoring.certification.services import certifiable_problems, issue_certificate_if_certifiable, registry_changed
 from scoring.rating.models import Rating
 from scoring.rating.scorecards import save_rating
 
@@ -29,3 +29,8 @@ def certify_approved(sender: type[Decision], decision: Decision, auditor: User, 
         certificate_serial=certificate.serial if certificate is not None else "",
     )
     return {"rating": rating.pk, "grade": rating.grade}
+
+
+def refresh_registry(sender: type, **kwargs: Any) -> None:
+    """A hoster's approved public name or website changed: the cached registry pages and API answers go stale."""
+    registry_changed()

@@ -1,26 +1,27 @@
-"""Certification services: issue, supersede, suspend, reinstate and revoke certificates; publish monitor periods."""
+"""Certification services: issue, supersede, suspend, reinstate and revoke certificates."""
 
 from __future__ import annotations
 
 import hashlib
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.catalogue import Criterion, Questionnaire
+from assessments.catalogue import Criterion
 from assessments.models import Answer, Assessment
 from assessments.services import evidence_satisfies
+from portal.access import require_supervisor
 from portal.audit import log_action
 from portal.models import Hoster, User
 from portal.notify import notify_on_commit
+from portal.refusals import Refusal
 from portal.services import owners_of, supervisors
 from scoring.certification.models import (
     LIVE_STATES,
@@ -29,9 +30,8 @@ from scoring.certification.models import (
     CertificateStatus,
     SerialCounter,
 )
-from scoring.certification.pdf import render_certificate_pdf, render_monitor_pdf
-from scoring.measurement.metrics import hoster_metrics
-from scoring.publication.models import MonitorPeriod
+from scoring.certification.pdf import render_certificate_pdf
+from scoring.engine import ScoreCard, Status, section_scores
 from scoring.rating.models import Rating, ScoringModelVersion
 
 EvidenceAccepted = Callable[[Criterion, Answer], bool]
@@ -39,21 +39,17 @@ EvidenceAccepted = Callable[[Criterion, Answer], bool]
 
 # The measured criteria form a section of their own on the certificate, frozen in both languages like the
 # questionnaire's section titles.
-MEASURED_SECTION = {"code": "MEA", "title": {"nl": "Gemeten verwijdertijden", "en": "Measured removal times"}}
-INCLUDED_STATUSES = ("scored", "unanswered")
-DEFAULT_NORM_HOURS = 24.0
-
-
 REGISTRY_GENERATION_KEY = "registry:generation"
 
 
-class CertificationRefused(ValueError):
+class CertificationRefused(Refusal):
     """A certificate action the rules do not allow; the message says why, for the person who tried."""
 
 
 def registry_generation() -> int:
     """A number that changes whenever a certificate changes; the public registry caches under it."""
-    return cache.get_or_set(REGISTRY_GENERATION_KEY, time.time_ns, None)
+    # The key holds nothing but the nanosecond stamps written here.
+    return cast(int, cache.get_or_set(REGISTRY_GENERATION_KEY, time.time_ns, None))
 
 
 def registry_changed() -> None:
@@ -62,37 +58,7 @@ def registry_changed() -> None:
     transaction.on_commit(lambda: cache.set(REGISTRY_GENERATION_KEY, time.time_ns(), None))
 
 
-# --- who hears about it ---------------------------------------------------------------------------------------
-
-
-def _require_supervisor(actor: User | None) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_supervisor:
-        raise PermissionDenied(_("Only a supervisor may change a certificate."))
-
-
 # --- what goes into a certificate -----------------------------------------------------------------------------
-
-
-def section_scores(scorecard: dict[str, Any], questionnaire: Questionnaire) -> list[dict[str, Any]]:
-    """Per section of the questionnaire, and for the measured criteria, 0-100 like the total (DESIGN §4.3)."""
-    lines = {line["code"]: line for line in scorecard["criteria"]}
-    groups = [
-        {"code": section.code, "title": section.title.to_dict(), "codes": [c.code for c in section.criteria]}
-        for section in questionnaire.sections
-    ]
-    questionnaire_codes = {code for group in groups for code in group["codes"]}
-    groups.append({**MEASURED_SECTION, "codes": [code for code in lines if code not in questionnaire_codes]})
-    result = []
-    for group in groups:
-        included = [
-            lines[code] for code in group["codes"] if code in lines and lines[code]["status"] in INCLUDED_STATUSES
-        ]
-        weight = sum(line["weight"] for line in included)
-        value = 10 * sum(line["weight"] * (line["points"] or 0) for line in included) / weight if weight else None
-        result.append(
-            {"code": group["code"], "title": group["title"], "score": None if value is None else round(value, 1)}
-        )
-    return result
 
 
 def add_year(day: date) -> date:
@@ -117,6 +83,8 @@ def certifiable_problems(
 ) -> list[str]:
     """Why `rating` of `assessment` does not certify (empty when it does): DESIGN §4.3 certifiable."""
     problems = []
+    if assessment.hoster.verification != Hoster.Verification.VERIFIED:
+        problems.append(_("A supervisor has not verified the hoster's identity."))
     if assessment.status != Assessment.Status.APPROVED:
         problems.append(_("The assessment is not approved."))
     if rating.assessment_id != assessment.pk:
@@ -126,11 +94,11 @@ def certifiable_problems(
     if not rating.certifiable_by_score:
         problems.append(_("Grade %(grade)s is not a certifiable grade.") % {"grade": rating.grade})
     accepted = evidence_accepted or evidence_on_file
-    lines = {line["code"]: line for line in rating.scorecard.get("criteria", [])}
+    lines = {line.code: line for line in ScoreCard.from_dict(rating.scorecard).criteria}
     answers = {answer.criterion_code: answer for answer in assessment.answers.prefetch_related("evidence")}
     for criterion in assessment.questionnaire.parsed.criteria:
         line = lines.get(criterion.code)
-        counts = line is not None and line["status"] == "scored" and (line["points"] or 0) > 0
+        counts = line is not None and line.status is Status.SCORED and (line.points or 0) > 0
         if criterion.evidence == "none" or not counts:
             continue
         answer = answers.get(criterion.code)
@@ -210,57 +178,24 @@ def issue_certificate(assessment: Assessment, rating: Rating, actor: User | None
     existing = Certificate.objects.filter(assessment=assessment).first()
     if existing is not None:
         return existing
+    if hoster.verification != Hoster.Verification.VERIFIED:
+        raise CertificationRefused(_("A supervisor has not verified the hoster's identity."))
     now = timezone.now()
     today = timezone.localdate(now)
     serial = next_serial(today.year)
     previous = list(Certificate.objects.live().filter(hoster=hoster).order_by("-issued_at"))
     for old in previous:
         set_state(old, CertificateStatus.EXPIRED if old.valid_until < today else CertificateStatus.SUPERSEDED, now)
-    version: ScoringModelVersion = rating.model_version
-    questionnaire = assessment.questionnaire
-    certificate = Certificate(
-        serial=serial,
-        hoster=hoster,
-        assessment=assessment,
-        rating=rating,
-        grade=rating.grade,
-        score=Decimal(str(rating.score)),
-        model_code=version.code,
-        model_version=version.version,
-        questionnaire_code=questionnaire.code,
-        questionnaire_version=questionnaire.version,
-        period_start=assessment.period_start,
-        period_end=assessment.period_end,
-        issued_at=now,
-        valid_until=valid_until_for(today),
-        section_scores=section_scores(rating.scorecard, questionnaire.parsed),
-        scorecard=rating.scorecard,
-        metrics=rating.metrics,
-        supersedes=previous[0] if previous else None,
-        issued_by=actor if actor is not None and actor.is_authenticated else None,
-        state=CertificateStatus.VALID,
-        state_changed_at=now,
+    supersedes = previous[0] if previous else None
+    certificate = _frozen_certificate(
+        assessment, rating, actor, hoster=hoster, serial=serial, issued_at=now, supersedes=supersedes
     )
     certificate.pdf = render_certificate_pdf(certificate)
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.save()
     registry_changed()
     record_event(certificate, CertificateEvent.Kind.ISSUED, actor, at=now)
-    for old in previous:
-        kind = (
-            CertificateEvent.Kind.EXPIRED
-            if old.state == CertificateStatus.EXPIRED
-            else CertificateEvent.Kind.SUPERSEDED
-        )
-        record_event(
-            old,
-            kind,
-            actor,
-            reason=_("Superseded by certificate %(serial)s.") % {"serial": serial},
-            data={"superseded_by": serial},
-            at=now,
-        )
-        log_action(actor, f"scoring.certificate.{kind}", old, {"superseded_by": serial})
+    _record_retired(previous, serial, actor, now)
     log_action(
         actor,
         "scoring.certificate.issued",
@@ -278,6 +213,64 @@ def issue_certificate(assessment: Assessment, rating: Rating, actor: User | None
     )
     notify_on_commit(owners_of(hoster), "email/certificates_issued", {"certificate": certificate, "hoster": hoster})
     return certificate
+
+
+def _frozen_certificate(
+    assessment: Assessment,
+    rating: Rating,
+    actor: User | None,
+    *,
+    hoster: Hoster,
+    serial: str,
+    issued_at: datetime,
+    supersedes: Certificate | None,
+) -> Certificate:
+    """The certificate's content as it is frozen at issue (not yet saved, without its PDF)."""
+    version: ScoringModelVersion = rating.model_version
+    questionnaire = assessment.questionnaire
+    card = ScoreCard.from_dict(rating.scorecard)
+    return Certificate(
+        serial=serial,
+        hoster=hoster,
+        assessment=assessment,
+        rating=rating,
+        grade=rating.grade,
+        score=Decimal(str(rating.score)),
+        model_code=version.code,
+        model_version=version.version,
+        questionnaire_code=questionnaire.code,
+        questionnaire_version=questionnaire.version,
+        period_start=assessment.period_start,
+        period_end=assessment.period_end,
+        issued_at=issued_at,
+        valid_until=valid_until_for(timezone.localdate(issued_at)),
+        section_scores=[section.to_dict() for section in section_scores(card, questionnaire.parsed)],
+        scorecard=rating.scorecard,
+        metrics=rating.metrics,
+        supersedes=supersedes,
+        issued_by=actor if actor is not None and actor.is_authenticated else None,
+        state=CertificateStatus.VALID,
+        state_changed_at=issued_at,
+    )
+
+
+def _record_retired(previous: list[Certificate], serial: str, actor: User | None, now: datetime) -> None:
+    """The events and audit entries of the certificates the new one `serial` retired (their state is set)."""
+    for old in previous:
+        kind = (
+            CertificateEvent.Kind.EXPIRED
+            if old.state == CertificateStatus.EXPIRED
+            else CertificateEvent.Kind.SUPERSEDED
+        )
+        record_event(
+            old,
+            kind,
+            actor,
+            reason=_("Superseded by certificate %(serial)s.") % {"serial": serial},
+            data={"superseded_by": serial},
+            at=now,
+        )
+        log_action(actor, f"scoring.certificate.{kind}", old, {"superseded_by": serial})
 
 
 # --- suspension, reinstatement, revocation --------------------------------------------------------------------
@@ -347,7 +340,7 @@ def suspend_certificate(
 ) -> CertificateEvent:
     """Suspend a valid certificate with a public reason: by a supervisor, or by the monitoring run (`automatic`)."""
     if not automatic:
-        _require_supervisor(actor)
+        require_supervisor(actor)
     reason = _clean_reason(reason)
     return _change_state(
         certificate,
@@ -365,7 +358,7 @@ def suspend_certificate(
 @transaction.atomic
 def reinstate_certificate(certificate: Certificate, actor: User, reason: str) -> CertificateEvent:
     """Make a suspended certificate valid again (a supervisor, with a public reason)."""
-    _require_supervisor(actor)
+    require_supervisor(actor)
     reason = _clean_reason(reason)
     return _change_state(
         certificate,
@@ -383,7 +376,7 @@ def reinstate_certificate(certificate: Certificate, actor: User, reason: str) ->
 @transaction.atomic
 def revoke_certificate(certificate: Certificate, actor: User, reason: str) -> CertificateEvent:
     """Withdraw a valid or suspended certificate for good (a supervisor, with a public reason)."""
-    _require_supervisor(actor)
+    require_supervisor(actor)
     reason = _clean_reason(reason)
     return _change_state(
         certificate,
@@ -396,90 +389,3 @@ def revoke_certificate(certificate: Certificate, actor: User, reason: str) -> Ce
         event={"reason": reason},
         audit={"reason": reason},
     )
-
-
-# --- monitor publication --------------------------------------------------------------------------------------
-
-
-def current_norm_hours() -> float:
-    version = ScoringModelVersion.objects.current()
-    return version.norm_hours if version is not None else DEFAULT_NORM_HOURS
-
-
-def monitor_ranking(date_from: date, date_to: date, norm_hours: float) -> tuple[list[dict], dict[str, Any]]:
-    """The ranking of a period `[date_from, date_to]` (last day included) and its totals; reads only."""
-    rows = hoster_metrics(date_from, date_to + timedelta(days=1), norm_hours=norm_hours)
-    names = dict(Hoster.objects.values_list("slug", "name"))
-    ranking = []
-    unattributed = 0
-    for row in rows:
-        if row["hoster"] is None:
-            unattributed = row["notices"]
-        elif row["notices"]:
-            ranking.append({"rank": len(ranking) + 1, "name": names.get(row["hoster"], row["hoster"]), **row})
-    every = [row for row in rows if row["notices"]]
-    notices = sum(row["notices"] for row in every)
-    within_norm = sum(row["within_norm"] for row in every)
-    totals = {
-        "notices": notices,
-        "unattributed": unattributed,
-        "hosters": len(ranking),
-        "within_norm": within_norm,
-        "within_norm_pct": round(100 * within_norm / notices, 2) if notices else None,
-        "within_24h": sum(row["within_24h"] for row in every),
-        "between_24_48h": sum(row["between_24_48h"] for row in every),
-        "over_48h_or_open": sum(row["over_48h_or_open"] for row in every),
-        "open_over_norm": sum(row["open_over_norm"] for row in every),
-    }
-    return ranking, totals
-
-
-@transaction.atomic
-def publish_monitor_period(
-    actor: User,
-    *,
-    code: str,
-    title: str,
-    date_from: date,
-    date_to: date,
-    norm_hours: float | None = None,
-) -> MonitorPeriod:
-    """Freeze the ranking of `[date_from, date_to]` (last day included) and publish it with its PDF report."""
-    _require_supervisor(actor)
-    if date_from > date_to:
-        raise CertificationRefused(_("The first day must not be after the last day."))
-    if date_to >= timezone.localdate():
-        raise CertificationRefused(_("Only a period that has ended can be published."))
-    if MonitorPeriod.objects.filter(code=code).exists():
-        raise CertificationRefused(_("A monitor period with the code %(code)s is already published.") % {"code": code})
-    norm = norm_hours if norm_hours is not None else current_norm_hours()
-    ranking, totals = monitor_ranking(date_from, date_to, norm)
-    period = MonitorPeriod(
-        code=code,
-        title=title.strip(),
-        date_from=date_from,
-        date_to=date_to,
-        norm_hours=norm,
-        ranking=ranking,
-        totals=totals,
-        published_at=timezone.now(),
-        published_by=actor,
-    )
-    period.pdf = render_monitor_pdf(period)
-    period.pdf_sha256 = hashlib.sha256(period.pdf).hexdigest()
-    period.save()
-    log_action(
-        actor,
-        "scoring.monitor_period.published",
-        period,
-        {
-            "code": code,
-            "from": date_from,
-            "to": date_to,
-            "norm_hours": norm,
-            "hosters": totals["hosters"],
-            "notices": totals["notices"],
-            "pdf_sha256": period.pdf_sha256,
-        },
-    )
-    return period

@@ -1,4 +1,4 @@
-"""Supervisor routes for certificates and monitor periods (no namespace, mounted at the site root)."""
+"""Supervisor routes for certificates (no namespace, mounted at the site root)."""
 
 from django.urls import path
 
@@ -11,5 +11,4 @@ urlpatterns = [
         views.certificate_action,
         name="supervision_certificate_action",
     ),
-    path("supervision/monitor-periods/", views.monitor_periods, name="supervision_monitor_periods"),
 ]

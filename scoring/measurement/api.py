@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import AUTH_RESPONSES, StrictJSONParser
-from portal.models import ApiKey
-from scoring.measurement.imports import import_notices
+from portal.api import AUTH_RESPONSES, IsSupervisor, StrictJSONParser
+from portal.models import User
+from scoring.measurement.imports import ImportBusy, import_notices
 from scoring.measurement.models import ImportBatch
+from scoring.measurement.rows import validate_source
 
 MAX_NOTICES = 10000
 TRUE, FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
 
 
-class IsSupervisor(permissions.BasePermission):
-    """A supervisor's session, or an API key with supervisor scope."""
-
-    message = "Only supervisors may import notices."
-
-    def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_supervisor):
-            return False
-        key = request.auth
-        return not isinstance(key, ApiKey) or key.scope == ApiKey.Scope.SUPERVISOR
-
-
-class NoticeRowSerializer(serializers.Serializer):
+class NoticeRowSerializer(serializers.Serializer[Any]):
     """One notice, the same columns as the CSV file (documentation only: the importer validates)."""
 
-    notice_id = serializers.CharField(help_text="Unique per source.")
+    notice_id = serializers.CharField(help_text="Unique per source; a JSON string.")
     reported_at = serializers.CharField(help_text="ISO 8601 with offset, e.g. 2024-03-01T10:00:00+01:00.")
     removed_at = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="Empty while open.")
     ip = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="IPv4 or IPv6.")
-    asn = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="1234 or AS1234.")
+    asn = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="1234 or AS1234 (also a JSON number)."
+    )
     hoster = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A hoster's slug.")
     url = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, help_text="Kept only as SHA-256 and host name."
@@ -83,7 +76,11 @@ class NoticeImportView(APIView):
             f"notices are left alone. At most {MAX_NOTICES} items per request."
         ),
         parameters=[
-            OpenApiParameter("source", OpenApiTypes.STR, description="Reporter label (default `meldpunt`)."),
+            OpenApiParameter(
+                "source",
+                OpenApiTypes.STR,
+                description="Reporter label (default `meldpunt`): at most 50 letters, digits, `-` and `_`.",
+            ),
             OpenApiParameter("timezone", OpenApiTypes.STR, description="Zone for timestamps without offset."),
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate and count, store nothing."),
         ],
@@ -92,6 +89,7 @@ class NoticeImportView(APIView):
             201: ImportResultSerializer,
             200: OpenApiResponse(ImportResultSerializer, description="Dry run."),
             400: ImportErrorSerializer,
+            409: OpenApiResponse(ImportErrorSerializer, description="Another import of the source is running."),
             **AUTH_RESPONSES,
         },
         tags=["notices"],
@@ -101,6 +99,9 @@ class NoticeImportView(APIView):
             records = request.data
         except ParseError as exc:
             return Response({"rejected": 0, "errors": [f"The body is not acceptable JSON: {exc.detail}"]}, status=400)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return Response({"rejected": 0, "errors": [f"The body may be at most {limit} bytes."]}, status=400)
         if not isinstance(records, list):
             return Response({"rejected": 0, "errors": ["The body must be a JSON list of notices."]}, status=400)
         if len(records) > MAX_NOTICES:
@@ -115,14 +116,23 @@ class NoticeImportView(APIView):
                 tz = ZoneInfo(request.query_params["timezone"])
             except (ZoneInfoNotFoundError, ValueError):
                 return Response({"rejected": 0, "errors": ["Unknown time zone."]}, status=400)
-        source = (request.query_params.get("source") or "meldpunt")[:50]
-        dry_run = request.query_params.get("dry_run", "false").lower()
-        if dry_run not in TRUE | FALSE:
+        source = request.query_params.get("source") or "meldpunt"
+        try:
+            validate_source(source)
+        except ValidationError as exc:
+            return Response({"rejected": 0, "errors": exc.messages}, status=400)
+        dry_run_text = request.query_params.get("dry_run", "false").lower()
+        if dry_run_text not in TRUE | FALSE:
             return Response({"rejected": 0, "errors": ["dry_run must be true or false."]}, status=400)
-        dry_run = dry_run in TRUE
-        result = import_notices(
-            records=records, source=source, tz=tz, user=request.user, dry_run=dry_run, channel=ImportBatch.Channel.API
-        )
+        dry_run = dry_run_text in TRUE
+        user = request.user
+        assert isinstance(user, User)  # IsSupervisor lets only a signed-in supervisor this far
+        try:
+            result = import_notices(
+                records=records, source=source, tz=tz, user=user, dry_run=dry_run, channel=ImportBatch.Channel.API
+            )
+        except ImportBusy as refusal:
+            return Response({"rejected": 0, "errors": [str(refusal)]}, status=status.HTTP_409_CONFLICT)
         if not result.ok:
             return Response(
                 {"rejected": result.rejected, "errors": [str(error) for error in result.errors]},

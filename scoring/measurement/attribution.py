@@ -6,6 +6,7 @@ import ipaddress
 import socket
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
@@ -30,7 +31,7 @@ class Attributor:
     so the outcome never depends on the order rows come back from the database.
     """
 
-    def __init__(self, declarations: Iterable[tuple[int, list, list]]) -> None:
+    def __init__(self, declarations: Iterable[tuple[int, Iterable[int] | None, Iterable[str] | None]]) -> None:
         self.by_asn: dict[int, int] = {}
         # (IP version, prefix length) → {network as int: hoster id}; lengths are tried longest first.
         self.by_prefix: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
@@ -98,16 +99,18 @@ def reattribute_all(actor: User | None = None) -> int:
             changes[new].append(notice_id)
     changed = 0
     with transaction.atomic():
-        for (hoster_id, attribution), ids in changes.items():
+        for (new_hoster_id, new_attribution), ids in changes.items():
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
-                changed += Notice.objects.filter(id__in=chunk).update(hoster_id=hoster_id, attribution=attribution)
+                changed += Notice.objects.filter(id__in=chunk).update(
+                    hoster_id=new_hoster_id, attribution=new_attribution
+                )
         if changed:
             log_action(actor, "scoring.notices.reattributed", None, {"changed": changed})
     return changed
 
 
-def reattribute_for_hoster_change(hoster: Hoster | None = None, actor: User | None = None, **kwargs) -> int:
+def reattribute_for_hoster_change(hoster: Hoster | None = None, actor: User | None = None, **kwargs: Any) -> int:
     """Call after a hoster's ASNs or prefixes changed (also a receiver of `hoster_network_changed`).
 
     A change to one hoster's declarations can move notices to or from any other hoster (a longer prefix

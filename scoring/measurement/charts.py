@@ -1,16 +1,25 @@
-"""Server-side SVG geometry for the weekly chart: bars for notices, a line for the share within the norm."""
+"""Server-side SVG geometry for the weekly chart: bars for notices, a line for the share within the norm.
+
+Pure: weeks in (from `metrics.weekly_metrics`), coordinates out; `templates/scoring/figures/_weekly_chart.html`
+draws them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 48, 16, 40
+_NICE_STEPS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
+LABELS_MAX = 8  # week labels under the axis, at most about this many
 
 
 @dataclass(frozen=True)
 class WeekBar:
-    week_start: object
+    week_start: date
     notices: int
     within_norm_pct: float | None
     x: float
@@ -21,17 +30,30 @@ class WeekBar:
     point_y: float | None
 
 
-def _nice_max(value: int) -> int:
-    for step in (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
-        if value <= step:
-            return step
-    return value
+@dataclass(frozen=True)
+class WeeklyChart:
+    bars: list[WeekBar]
+    line: str  # the polyline's points through the weeks that have a share
+    max_notices: int  # the left axis' top
+    label_every: int  # label every n-th week
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+    mid: float = (TOP + HEIGHT - BOTTOM) / 2
 
 
-def weekly_chart(weeks: list[dict]) -> dict:
-    """Coordinates for `templates/scoring/_weekly_chart.html`; `weeks` come from `metrics.weekly_metrics`."""
+def nice_max(value: int) -> int:
+    """The axis' top: the first round step at or above `value` (the value itself beyond the last step)."""
+    return next((step for step in _NICE_STEPS if value <= step), value)
+
+
+def weekly_chart(weeks: Sequence[Mapping[str, Any]]) -> WeeklyChart:
+    """Bars scaled to the busiest week, points at the share within the norm (100% at the top, 0% at the bottom)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = _nice_max(max((w["notices"] for w in weeks), default=0) or 1)
+    top = nice_max(max((w["notices"] for w in weeks), default=0) or 1)
     slot = plot_w / max(len(weeks), 1)
     bars = []
     for i, week in enumerate(weeks):
@@ -51,16 +73,4 @@ def weekly_chart(weeks: list[dict]) -> dict:
             )
         )
     line = " ".join(f"{bar.label_x},{bar.point_y}" for bar in bars if bar.point_y is not None)
-    return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "bars": bars,
-        "line": line,
-        "max_notices": top,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-        "top": TOP,
-        "bottom": TOP + plot_h,
-        "mid": TOP + plot_h / 2,
-        "label_every": max(1, len(bars) // 8),
-    }
+    return WeeklyChart(bars=bars, line=line, max_notices=top, label_every=max(1, len(bars) // LABELS_MAX))

@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import socket
 import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from portal.asn import AS_PREFIXES, ASN_MAX, ASN_MIN
 from scoring.measurement.attribution import BY_ASN, BY_PREFIX, EXPLICIT, NONE
-
-if TYPE_CHECKING:
-    from scoring.measurement.imports import RowValidator, StagedRow
+from scoring.measurement.rows import EARLIEST, HOST_MAX, NOTICE_ID_MAX, URL_MAX, RowValidator, StagedRow
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 TRAILER = struct.pack("!h", -1)
@@ -41,10 +39,8 @@ _INT8 = struct.Struct("!iq")
 _INET = struct.Struct("!iBBBB")
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _PG_EPOCH_SECONDS = 946_684_800  # 2000-01-01 in seconds since 1970
+_MICROSECOND = timedelta(microseconds=1)
 _BLOCK = 1 << 21  # bytes of CSV per Arrow block: about 30,000 rows
-ASN_MAX = 4294967295
-NOTICE_ID_MAX = 100
-HOST_MAX = 255
 
 _ID = r"^[!-~](?:[ -~]*[!-~])?$"  # and at most NOTICE_ID_MAX long
 _TIMESTAMP = (
@@ -53,7 +49,11 @@ _TIMESTAMP = (
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = rf"^{_OCTET}(?:\.{_OCTET}){{3}}$"
-_ASN = r"^(?:[Aa][Ss])?\d{1,10}$"
+# The vectorised form of `portal.asn.read_asn`, the one AS-number rule, for the plain rows: the same prefix and ASCII
+# digits, at most as many as ASN_MAX has (so the cast to int64 cannot overflow; a longer one goes row by row);
+# `is_asn`'s range, ASN_MIN to ASN_MAX, is checked on the numbers in `_asns`.
+_AS_PREFIX = "(?:" + "|".join(AS_PREFIXES) + ")"
+_ASN = rf"^{_AS_PREFIX}?[0-9]{{1,{len(str(ASN_MAX))}}}$"
 _IPV6 = r"^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$"  # inet_pton decides
 _URL = r"^https?://[A-Za-z0-9.\-]+(?:/[!-~]*)?$"
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -101,7 +101,7 @@ def direct_tail(source: str, batch_id: int) -> bytes:
 
 
 def encode_row(row: StagedRow, header: bytes, tail: bytes) -> bytes:
-    """One staged row in binary COPY format (`_Staging.COLUMNS`, then `tail`)."""
+    """One staged row in binary COPY format (`staging.Staging.COLUMNS`, then `tail`)."""
     notice_id, reported, removed, ip, asn, declared, hoster, attribution, url_sha256, url_host = row
     return b"".join(
         (
@@ -209,12 +209,12 @@ def _sorted_map(mapping: Mapping[int, int]) -> tuple[np.ndarray, np.ndarray]:
 class BinaryRows:
     """A notice CSV read by Arrow and written as binary COPY, validated and attributed as `RowValidator` does.
 
-    `stream` stands just after the header; `positions` are the columns of `imports.COLUMNS` in the file.
+    `stream` stands just after the header; `positions` are the columns of `rows.COLUMNS` in the file.
     """
 
     def __init__(
         self,
-        stream: io.BufferedReader,
+        stream: BinaryIO,
         width: int,
         positions: list[int | None],
         validator: RowValidator,
@@ -232,6 +232,8 @@ class BinaryRows:
         self.slug_ids = np.array(list(validator.hoster_ids.values()), dtype=np.int64)
         self.asns = _sorted_map(attributor.by_asn)
         self.prefixes = [(length, _sorted_map(attributor.by_prefix[(4, length)])) for length in attributor.lengths[4]]
+        # The validator's plausible times (EARLIEST to its `latest`), as microseconds since 2000 like `_instants`.
+        self.plausible = ((EARLIEST - _PG_EPOCH) // _MICROSECOND, (validator.latest - _PG_EPOCH) // _MICROSECOND)
 
     def chunks(self, header: bytes, tail: bytes) -> Iterator[bytes]:
         """The binary COPY stream: signature, one chunk per block of the file, trailer."""
@@ -278,7 +280,7 @@ class BinaryRows:
             raise NotSimple("a notice ID appears more than once")
 
     def _columns(self, block: pa.RecordBatch) -> list[pa.Array]:
-        """The block's values in the order of `imports.COLUMNS`; an absent optional column as empty texts."""
+        """The block's values in the order of `rows.COLUMNS`; an absent optional column as empty texts."""
         blank = pa.array([""] * block.num_rows, pa.string())
         return [blank if index is None else block.column(index) for index in self.positions]
 
@@ -298,6 +300,7 @@ class BinaryRows:
             pc.or_(either(ip, _IPV4), pc.match_substring_regex(ip, _IPV6)),
             either(asn, _ASN),
             either(url, _URL),
+            pc.less_equal(pc.binary_length(url), URL_MAX),
             pc.or_(empty(hoster), pc.is_in(hoster, value_set=self.slugs)),
             pc.invert(pc.and_(pc.and_(empty(hoster), empty(asn)), empty(ip))),
         ):
@@ -325,38 +328,44 @@ class BinaryRows:
         return staged
 
     def _encode_plain(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
+        """The block's plain rows as binary COPY rows, checked and attributed by the column."""
         rows = block.num_rows
         if not rows:
             return b""
         ids, reported, removed, ip, asn, hoster, url = self._columns(block)
+        reported_us, removed_us, has_removed = _times(reported, removed, self.plausible)
+        asn_values, has_asn = _asns(asn)
+        addresses = _Addresses(ip)
+        declared, declared_ids, hoster_ids, attribution = self._attributed(hoster, asn_values, has_asn, addresses)
+        unattributed = hoster_ids < 0
+        self.ids.append(ids)
+        hashes, hosts = _url_fields(url)
+        fields = [
+            pa.scalar(header, pa.binary()),
+            _text_fields(ids),
+            _int8_fields(reported_us),
+            _int8_fields(removed_us, has_removed),
+            addresses.fields(),
+            _int8_fields(asn_values, has_asn),
+            _int8_fields(declared_ids, declared),
+            _int8_fields(hoster_ids, ~unattributed),
+            _ATTRIBUTIONS.take(pa.array(attribution)),
+            hashes,
+            hosts,
+            pa.scalar(tail, pa.binary()),
+        ]
+        joined = pc.binary_join_element_wise(*fields, b"")
+        with self.lock:
+            self.validator.rows += rows
+            self.validator.unattributed += int(unattributed.sum())
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=rows + 1, offset=joined.offset * 4)
+        encoded: bytes = joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
+        return encoded
 
-        def present(values: pa.Array) -> np.ndarray:
-            return pc.binary_length(values).to_numpy(zero_copy_only=False) > 0
-
-        reported_us, valid = _instants(reported)
-        has_removed = present(removed)
-        removed_us = np.zeros(rows, dtype=np.int64)
-        if has_removed.any():
-            removed_us[has_removed], removed_valid = _instants(removed.filter(pa.array(has_removed)))
-            valid[has_removed] &= removed_valid & (removed_us[has_removed] >= reported_us[has_removed])
-        has_asn = present(asn)
-        digits = pc.replace_substring_regex(pc.if_else(pa.array(has_asn), asn, "0"), "^[Aa][Ss]", "")
-        asn_values = pc.cast(digits, pa.int64()).to_numpy()
-        valid &= ~has_asn | ((asn_values >= 1) & (asn_values <= ASN_MAX))
-        if not valid.all():  # not a date, removed before reported, AS number out of range
-            raise NotSimple("a row the validator rejects")
-        has_ip = present(ip)
-        ipv6 = pc.match_substring(ip, ":").to_numpy(zero_copy_only=False)
-        ipv4 = has_ip & ~ipv6
-        octets = pc.split_pattern(pc.if_else(pa.array(ipv4), ip, "0.0.0.0"), ".")  # noqa: S104 - a placeholder, not a bind address
-        octets = pc.cast(pc.list_flatten(octets), pa.int64()).to_numpy().reshape(-1, 4)
-        ip_values = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
-        ipv6_texts = ip.filter(pa.array(ipv6)).to_pylist()
-        try:
-            ipv6_fields = [_INET.pack(20, 3, 128, 0, 16) + socket.inet_pton(socket.AF_INET6, t) for t in ipv6_texts]
-        except OSError as exc:
-            raise NotSimple("not an IPv6 address") from exc
-
+    def _attributed(
+        self, hoster: pa.Array, asn_values: np.ndarray, has_asn: np.ndarray, addresses: _Addresses
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """As `Attributor.attribute`: which rows name a hoster and its id, the hoster found (-1 for none) and how."""
         slug_index = pc.index_in(hoster, value_set=self.slugs).to_numpy(zero_copy_only=False)
         declared = ~np.isnan(slug_index)
         declared_ids = np.where(declared, self.slug_ids[np.where(declared, slug_index, 0).astype(np.int64)], -1)
@@ -367,53 +376,93 @@ class BinaryRows:
         hoster_ids[found], attribution[found] = by_asn[found], 1
         for length, networks in self.prefixes:
             shift = 32 - length
-            by_prefix = _lookup(*networks, ip_values >> shift << shift)
-            found = (hoster_ids < 0) & ipv4 & (by_prefix >= 0)
+            by_prefix = _lookup(*networks, addresses.ipv4_values >> shift << shift)
+            found = (hoster_ids < 0) & addresses.ipv4 & (by_prefix >= 0)
             hoster_ids[found], attribution[found] = by_prefix[found], 2
         by_ip = self.validator.attributor.by_ip
-        for row, text in zip(np.flatnonzero(ipv6).tolist(), ipv6_texts, strict=True):
+        for row, text in zip(np.flatnonzero(addresses.ipv6).tolist(), addresses.ipv6_texts, strict=True):
             if hoster_ids[row] < 0 and (hoster_id := by_ip(text)) is not None:
                 hoster_ids[row], attribution[row] = hoster_id, 2
-        unattributed = hoster_ids < 0
+        return declared, declared_ids, hoster_ids, attribution
 
-        self.ids.append(ids)
-        has_url = present(url)
-        sha256 = hashlib.sha256
-        digests = b"".join([sha256(u).digest() for u in url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()])
-        hexes = np.zeros((rows, 68), dtype=np.uint8)  # the text field: size 64, then the hex digits
-        hexes[:, 3] = 64
-        digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
-        hexes[has_url, 4::2], hexes[has_url, 5::2] = _HEX[digits >> 4], _HEX[digits & 15]
-        hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
-        # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
-        hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
 
-        fields = [
-            pa.scalar(header, pa.binary()),
-            _text_fields(ids),
-            _int8_fields(reported_us),
-            _int8_fields(removed_us, has_removed),
-            _inet_fields(ip_values, has_ip, ipv6, ipv6_fields),
-            _int8_fields(asn_values, has_asn),
-            _int8_fields(declared_ids, declared),
-            _int8_fields(hoster_ids, ~unattributed),
-            _ATTRIBUTIONS.take(pa.array(attribution)),
-            hashes,
-            _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX)),
-            pa.scalar(tail, pa.binary()),
-        ]
-        joined = pc.binary_join_element_wise(*fields, b"")
-        with self.lock:
-            self.validator.rows += rows
-            self.validator.unattributed += int(unattributed.sum())
-        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=rows + 1, offset=joined.offset * 4)
-        return joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
+def _present(values: pa.Array) -> np.ndarray:
+    return np.asarray(pc.binary_length(values).to_numpy(zero_copy_only=False) > 0)
+
+
+def _times(
+    reported: pa.Array, removed: pa.Array, plausible: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Report and removal as microseconds since 2000 (removal 0 where there is none), and which rows have one.
+
+    `NotSimple` when a date does not exist, lies outside the `plausible` times (microseconds since 2000, both
+    included) or a removal lies before its report: the validator rejects that row.
+    """
+    earliest, latest = plausible
+    reported_us, valid = _instants(reported)
+    valid &= (reported_us >= earliest) & (reported_us <= latest)
+    has_removed = _present(removed)
+    removed_us = np.zeros(len(reported), dtype=np.int64)
+    if has_removed.any():
+        removed_us[has_removed], removed_valid = _instants(removed.filter(pa.array(has_removed)))
+        valid[has_removed] &= removed_valid & (removed_us[has_removed] >= reported_us[has_removed])
+        valid[has_removed] &= removed_us[has_removed] <= latest  # not before the report, so not before 2000
+    if not valid.all():
+        raise NotSimple("a row the validator rejects")
+    return reported_us, removed_us, has_removed
+
+
+def _asns(asn: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The AS numbers (0 where there is none) and which rows have one; `NotSimple` for a number out of range."""
+    has_asn = _present(asn)
+    digits = pc.replace_substring_regex(pc.if_else(pa.array(has_asn), asn, "0"), f"^{_AS_PREFIX}", "")
+    asn_values = pc.cast(digits, pa.int64()).to_numpy()
+    if not (~has_asn | ((asn_values >= ASN_MIN) & (asn_values <= ASN_MAX))).all():
+        raise NotSimple("a row the validator rejects")
+    return asn_values, has_asn
+
+
+class _Addresses:
+    """A block's IP addresses: dotted quads as numbers, the IPv6 ones (few) as text and checked by `inet_pton`."""
+
+    def __init__(self, ip: pa.Array) -> None:
+        self.present = _present(ip)
+        self.ipv6 = np.asarray(pc.match_substring(ip, ":").to_numpy(zero_copy_only=False))
+        self.ipv4 = self.present & ~self.ipv6
+        octets = pc.split_pattern(pc.if_else(pa.array(self.ipv4), ip, "0.0.0.0"), ".")  # noqa: S104 - a placeholder, not a bind address
+        octets = pc.cast(pc.list_flatten(octets), pa.int64()).to_numpy().reshape(-1, 4)
+        self.ipv4_values = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+        self.ipv6_texts: list[str] = ip.filter(pa.array(self.ipv6)).to_pylist()
+        try:
+            self.ipv6_fields = [
+                _INET.pack(20, 3, 128, 0, 16) + socket.inet_pton(socket.AF_INET6, t) for t in self.ipv6_texts
+            ]
+        except OSError as exc:
+            raise NotSimple("not an IPv6 address") from exc
+
+    def fields(self) -> pa.Array:
+        return _inet_fields(self.ipv4_values, self.present, self.ipv6, self.ipv6_fields)
+
+
+def _url_fields(url: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The URLs' SHA-256 (hex) and host names as text fields (empty texts where there is no URL)."""
+    has_url = _present(url)
+    sha256 = hashlib.sha256
+    digests = b"".join([sha256(u).digest() for u in url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()])
+    hexes = np.zeros((len(url), 68), dtype=np.uint8)  # the text field: size 64, then the hex digits
+    hexes[:, 3] = 64
+    digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
+    hexes[has_url, 4::2], hexes[has_url, 5::2] = _HEX[digits >> 4], _HEX[digits & 15]
+    hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
+    # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
+    hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
+    return hashes, _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX))
 
 
 _ATTRIBUTIONS = pa.array([_text(code) for code in (EXPLICIT, BY_ASN, BY_PREFIX, NONE)], pa.binary())
 
 
-def read_header(stream: io.BufferedReader) -> list[str]:
+def read_header(stream: BinaryIO) -> list[str]:
     """The header line's column names, normalised as `imports._csv_rows` does."""
     try:
         line = stream.readline().decode("utf-8-sig")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
+from typing import TextIO
 
 from django.utils import timezone
 
@@ -34,12 +35,12 @@ def _removal_seconds(rng: random.Random, within_24: float, within_48: float, rem
     return None
 
 
-def _records(now: datetime) -> list[dict]:
+def _records(now: datetime) -> list[dict[str, str]]:
     rng = random.Random(2020)
     anchor = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
     records = []
 
-    def add(index: int, *, hoster_pool: list[str], asn: int | None, profile: tuple) -> None:
+    def add(index: int, *, hoster_pool: list[str], asn: int | None, profile: tuple[float, float, float]) -> None:
         reported = anchor - timedelta(seconds=rng.randrange(3600, DAYS * 86400))
         seconds = _removal_seconds(rng, *profile)
         removed = reported + timedelta(seconds=seconds) if seconds is not None else None
@@ -73,7 +74,12 @@ def _records(now: datetime) -> list[dict]:
 def _open_dispute() -> None:
     notice = Notice.objects.filter(source=SOURCE, hoster__slug="bulkhost", attribution="prefix").order_by("id").first()
     editor = User.objects.filter(email="editor@bulkhost.example").first()
-    if notice is None or editor is None or Dispute.objects.filter(notice__source=SOURCE).exists():
+    if (
+        notice is None
+        or notice.hoster is None
+        or editor is None
+        or Dispute.objects.filter(notice__source=SOURCE).exists()
+    ):
         return
     dispute = Dispute.objects.create(
         notice=notice,
@@ -86,7 +92,7 @@ def _open_dispute() -> None:
     log_action(editor, "scoring.dispute.raised", dispute, {"notice": str(notice), "reason": dispute.reason})
 
 
-def seed(stdout) -> None:
+def seed(stdout: TextIO) -> None:
     if not Hoster.objects.filter(slug__in=PROFILES).exists():
         return
     result = import_notices(

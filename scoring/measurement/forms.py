@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Hoster
+from portal.refusals import Refusal
 from portal.widgets import DateInput, DateTimeLocalInput
+from scoring.measurement.metrics import NORM_HOURS_MAX, check_metric_date
+from scoring.measurement.rows import SOURCE_MAX, validate_source
+from scoring.measurement.uploads import upload_max_bytes
 
 SMALL = "form-control form-control-sm"
 _ZONES = sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
@@ -22,10 +30,11 @@ class NoticeUploadForm(forms.Form):
         help_text=_("Header notice_id,reported_at,removed_at,ip,asn and optionally hoster,url; UTF-8."),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "form-control"}),
     )
-    source = forms.SlugField(
+    source = forms.CharField(
         label=_("Source"),
         initial="meldpunt",
-        max_length=50,
+        max_length=SOURCE_MAX,
+        validators=[validate_source],
         widget=forms.TextInput(attrs={"class": "form-control"}),
         help_text=_("Who reported these notices; notice IDs are unique per source."),
     )
@@ -36,21 +45,36 @@ class NoticeUploadForm(forms.Form):
         choices=[("", _("None: every timestamp carries its offset"))] + [(zone, zone) for zone in _ZONES],
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not (upload.name or "").lower().endswith(".csv"):
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        """`too_large`: the upload handler dropped the file at the limit (`uploads.NoticeUploadHandler`)."""
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+        if too_large:
+            self.fields["file"].required = False  # it was sent, but is not kept: `clean` says why
+
+    def clean_file(self) -> UploadedFile[bytes] | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data["file"]
+        if upload is not None and not (upload.name or "").lower().endswith(".csv"):
             raise forms.ValidationError(_("Upload a .csv file."))
         return upload
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.too_large:
+            message = _("The file is larger than %(max)s; split it into smaller files.")
+            self.add_error("file", message % {"max": filesizeformat(upload_max_bytes())})
+        return cleaned
 
-def default_period() -> tuple[date, date]:
-    """The last twelve whole weeks up to and including today."""
+
+def default_metrics_period() -> tuple[date, date]:
+    """The figures' default period: the last twelve whole weeks up to and including today."""
     end = timezone.localdate() + timedelta(days=1)
     return end - timedelta(weeks=12), end
 
 
 class PeriodForm(forms.Form):
-    """A measurement period `[from, to)` in local dates, the cut-off and the norm."""
+    """A measurement period `[from, to)` in local dates, the cut-off and the norm (by default `norm_hours`, the
+    caller's: the norm of the scoring model in force)."""
 
     date_from = forms.DateField(label=_("From (included)"), widget=DateInput(attrs={"class": SMALL}))
     date_to = forms.DateField(label=_("To (excluded)"), widget=DateInput(attrs={"class": SMALL}))
@@ -62,22 +86,28 @@ class PeriodForm(forms.Form):
     )
     norm_hours = forms.DecimalField(
         label=_("Norm (hours)"),
-        initial=24,
         min_value=1,
-        max_value=720,
+        max_value=NORM_HOURS_MAX,
         decimal_places=2,
         required=False,
         widget=forms.NumberInput(attrs={"class": SMALL, "step": "any"}),
     )
 
-    def __init__(self, data=None, **kwargs) -> None:
-        date_from, date_to = default_period()
-        defaults = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "norm_hours": "24"}
+    def __init__(self, data: Mapping[str, Any] | None = None, *, norm_hours: float, **kwargs: Any) -> None:
+        self.default_norm = norm_hours
+        date_from, date_to = default_metrics_period()
+        defaults = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "norm_hours": f"{norm_hours:g}"}
         merged = {**defaults, **{k: v for k, v in (data or {}).items() if v}}
         super().__init__(merged, **kwargs)
+        self.fields["norm_hours"].initial = norm_hours
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("date_from", "date_to", "as_of"):
+            try:
+                check_metric_date(cleaned.get(name))
+            except Refusal as refusal:
+                self.add_error(name, str(refusal))  # also drops it from cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from >= date_to:
             self.add_error("date_to", _("The end lies after the start."))
@@ -90,9 +120,14 @@ class PeriodForm(forms.Form):
         """The valid period, or the default one when the input was not valid."""
         if self.is_valid():
             data = self.cleaned_data
-            return data["date_from"], data["date_to"], data.get("as_of"), float(data.get("norm_hours") or 24)
-        date_from, date_to = default_period()
-        return date_from, date_to, None, 24.0
+            return (
+                data["date_from"],
+                data["date_to"],
+                data.get("as_of"),
+                float(data.get("norm_hours") or self.default_norm),
+            )
+        date_from, date_to = default_metrics_period()
+        return date_from, date_to, None, float(self.default_norm)
 
 
 class DisputeForm(forms.Form):
@@ -126,13 +161,15 @@ class ResolveDisputeForm(forms.Form):
         label=_("Reason for the decision"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
 
-    def __init__(self, *args, current_hoster: Hoster | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, current_hoster: Hoster | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if current_hoster is not None:
-            self.fields["new_hoster"].queryset = Hoster.objects.exclude(pk=current_hoster.pk)
+            new_hoster = self.fields["new_hoster"]
+            assert isinstance(new_hoster, forms.ModelChoiceField)
+            new_hoster.queryset = Hoster.objects.exclude(pk=current_hoster.pk)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if cleaned.get("decision") == self.REATTRIBUTE and not cleaned.get("new_hoster"):
             self.add_error("new_hoster", _("Choose the hoster the notice belongs to."))
         return cleaned

@@ -1,14 +1,22 @@
-"""Takedown metrics exactly as DESIGN §4.2, computed in the database with one aggregate query per call."""
+"""Takedown metrics exactly as DESIGN §4.2, computed in the database with one aggregate query per call.
+
+The norm is the caller's to give (the scoring model in force names it; this stage does not know the models);
+only the fixed buckets (within 24 hours, 24 to 48 hours, later or open) are the same under every norm.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.models import Hoster
+from portal.refusals import Refusal
+from scoring.measurement.rows import EARLIEST
 
 # The keys of one row, in the order the command and the CSV export print them.
 METRIC_KEYS = (
@@ -25,8 +33,29 @@ METRIC_KEYS = (
     "open",
     "open_over_norm",
 )
-DAY_SECONDS = 86400
+# The fixed buckets `within_24h`, `between_24_48h` and `over_48h_or_open`, whatever the norm.
+FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS = 24, 48
 _TWO_PLACES = Decimal("0.01")
+# One row of figures, keyed by METRIC_KEYS (and `week_start` in `weekly_metrics`).
+MetricsRow = dict[str, Any]
+# The days a period may start, end or be cut off on: from the earliest notice to a far future. Near year 1 or
+# 9999 a time zone or a norm would move a moment out of Python's calendar.
+FIRST_DAY, LAST_DAY = EARLIEST.date(), date(2100, 1, 1)
+NORM_HOURS_MAX = 720  # the longest norm figures are asked for: thirty days
+
+
+class DateOutOfRange(Refusal):
+    """A period's date lies outside FIRST_DAY to LAST_DAY."""
+
+
+def check_metric_date(value: date | datetime | None) -> None:
+    """Raise `DateOutOfRange` unless `value` (None: not given) lies from FIRST_DAY to LAST_DAY."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        message = _("Choose a date from %(first)s to %(last)s.")
+        raise DateOutOfRange(message % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
 
 
 def as_datetime(value: date | datetime | str) -> datetime:
@@ -62,7 +91,7 @@ def _duration_sql() -> str:
     return "ROUND((julianday(removed_at) - julianday(reported_at)) * 86400.0, 3)"
 
 
-def _empty_row(slug: str | None) -> dict:
+def _empty_row(slug: str | None) -> MetricsRow:
     return {
         "hoster": slug,
         "notices": 0,
@@ -81,7 +110,7 @@ def _empty_row(slug: str | None) -> dict:
 
 def _aggregate(
     date_from: datetime, date_to: datetime, as_of: datetime, norm_hours: float, hoster_id: int | None
-) -> tuple[dict[int | None, tuple], int]:
+) -> tuple[dict[int | None, tuple[Any, ...]], int]:
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
@@ -102,8 +131,8 @@ def _aggregate(
         SELECT hoster_id,
                COUNT(*),
                SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d <= {DAY_SECONDS} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d > {DAY_SECONDS} AND d <= {2 * DAY_SECONDS} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d <= {FIRST_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d > {FIRST_BUCKET_HOURS * 3600} AND d <= {SECOND_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
                SUM(CASE WHEN d IS NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN d IS NULL AND reported_at < %s THEN 1 ELSE 0 END),
                MAX(CASE WHEN rn = (n + 1) / 2 THEN d END),
@@ -111,7 +140,7 @@ def _aggregate(
         FROM ranked
         GROUP BY hoster_id
     """  # noqa: S608 - only constants are formatted in
-    params: list = [adapt(as_of), False, adapt(date_from), adapt(date_to)]
+    params: list[Any] = [adapt(as_of), False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
     params += [norm_seconds if connection.vendor == "postgresql" else float(norm_seconds)]
@@ -135,10 +164,11 @@ def _aggregate(
 def hoster_metrics(
     date_from: date | datetime | str,
     date_to: date | datetime | str,
+    *,
+    norm_hours: float,
     as_of: date | datetime | str | None = None,
-    norm_hours: float = 24,
     hoster: Hoster | None = None,
-) -> list[dict]:
+) -> list[MetricsRow]:
     """One row per hoster (`hoster` = slug, None for the unattributed notices), by notices descending.
 
     Without `hoster`: every registered hoster (also those without notices) plus the unattributed row when
@@ -148,7 +178,9 @@ def hoster_metrics(
     start, end = as_datetime(date_from), as_datetime(date_to)
     cutoff = as_datetime(as_of) if as_of is not None else end
     rows, total = _aggregate(start, end, cutoff, norm_hours, hoster.pk if hoster else None)
-    slugs = {hoster.pk: hoster.slug} if hoster else dict(Hoster.objects.values_list("id", "slug"))
+    slugs: dict[int | None, str] = (
+        {hoster.pk: hoster.slug} if hoster else dict(Hoster.objects.values_list("id", "slug"))
+    )
     result = []
     keys = list(slugs) + ([None] if hoster is None and None in rows else [])
     for hoster_id in keys:
@@ -184,8 +216,8 @@ def hoster_metrics(
 
 
 def weekly_metrics(
-    hoster: Hoster, date_from: date | datetime, date_to: date | datetime, norm_hours: float = 24
-) -> list[dict]:
+    hoster: Hoster, date_from: date | datetime, date_to: date | datetime, *, norm_hours: float
+) -> list[MetricsRow]:
     """The hoster's metrics per week (Monday to Monday, clipped to the period), each with its `week_start`."""
     start, end = as_datetime(date_from), as_datetime(date_to)
     monday = as_datetime(timezone.localtime(start).date() - timedelta(days=timezone.localtime(start).weekday()))

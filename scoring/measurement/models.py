@@ -44,6 +44,9 @@ class ImportBatch(models.Model):
     total_bytes = models.BigIntegerField(default=0)
     progress_bytes = models.BigIntegerField(default=0)
     progress_rows = models.PositiveIntegerField(default=0)
+    # When the worker last reported progress (or took the batch up): a batch that waits or runs without any for
+    # long was left behind by a stopped worker (`uploads.fail_stale_batches`).
+    progress_at = models.DateTimeField(null=True, blank=True)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)

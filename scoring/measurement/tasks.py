@@ -1,10 +1,15 @@
-"""Background tasks of the scoring app (django-tasks; the database backend's worker runs them)."""
+"""Background tasks of the scoring app (django-tasks; the database backend's worker runs them).
+
+django-tasks offers no hook when a worker starts, so the import task itself first fails the imports a stopped
+worker left behind (`uploads.fail_stale_batches`); the daily run does the same.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
@@ -12,21 +17,28 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django_tasks import task
 
-from scoring.measurement.imports import import_notices
+from scoring.measurement.imports import ImportBusy, ProgressCallback, import_notices
 from scoring.measurement.models import ImportBatch
+from scoring.measurement.uploads import discard_upload, fail_batch, fail_stale_batches
 
 logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def _progress_writer(batch_id: int) -> Iterator[Callable[[int, int], None]]:
+def _progress_writer(batch_id: int) -> Iterator[ProgressCallback]:
     """Writes the import's progress on its batch, where the upload page polls it.
 
     On PostgreSQL through a connection of its own: the import's connection is in the middle of a COPY,
     inside a transaction the page would not see into until the end.
     """
     if connection.vendor != "postgresql":
-        yield lambda rows, size: ImportBatch.objects.filter(pk=batch_id).update(progress_rows=rows, progress_bytes=size)
+
+        def progress_here(rows: int, size: int) -> None:
+            ImportBatch.objects.filter(pk=batch_id).update(
+                progress_rows=rows, progress_bytes=size, progress_at=timezone.now()
+            )
+
+        yield progress_here
         return
     own = connections.create_connection(DEFAULT_DB_ALIAS)
     table = own.ops.quote_name(ImportBatch._meta.db_table)
@@ -34,8 +46,8 @@ def _progress_writer(batch_id: int) -> Iterator[Callable[[int, int], None]]:
     def progress(rows: int, size: int) -> None:
         with own.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET progress_rows = %s, progress_bytes = %s WHERE id = %s",  # noqa: S608 - the model's table
-                [rows, size, batch_id],
+                f"UPDATE {table} SET progress_rows = %s, progress_bytes = %s, progress_at = %s WHERE id = %s",  # noqa: S608 - the model's table
+                [rows, size, timezone.now(), batch_id],
             )
 
     try:
@@ -45,14 +57,23 @@ def _progress_writer(batch_id: int) -> Iterator[Callable[[int, int], None]]:
 
 
 @task()
-def run_notice_import(batch_id: int) -> dict:
-    """Import an uploaded notice file into its waiting batch, reporting progress on the batch as it goes."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
-    if batch.status != ImportBatch.Status.PENDING:
-        return {"status": batch.status}
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
-    batch.status = ImportBatch.Status.RUNNING
+def run_notice_import(batch_id: int) -> dict[str, Any]:
+    """Import an uploaded notice file into its waiting batch, reporting progress on the batch as it goes.
 
+    The file is deleted whatever the outcome; the batch ends succeeded, rejected or failed, never left running
+    (also not when the worker is told to stop in the middle: that arrives here as SystemExit).
+    """
+    fail_stale_batches(timezone.now())
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
+        status=ImportBatch.Status.RUNNING, progress_at=timezone.now()
+    )
+    if not taken:
+        batch.refresh_from_db()
+        if batch.is_finished:
+            discard_upload(batch)
+        return {"status": batch.status}
+    batch.status = ImportBatch.Status.RUNNING
     try:
         with default_storage.open(batch.upload_path, "rb") as stream, _progress_writer(batch.pk) as progress:
             result = import_notices(
@@ -65,12 +86,14 @@ def run_notice_import(batch_id: int) -> dict:
                 channel=batch.channel,
                 filename=batch.filename,
             )
-    except Exception:
+    except ImportBusy as refusal:
+        fail_batch(batch, timezone.now(), str(refusal))
+        return {"status": batch.status}
+    except BaseException:
         logger.exception("Notice import %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+        fail_batch(batch, timezone.now())
         raise
     finally:
         # The file holds the URLs, which the portal never keeps.
-        default_storage.delete(batch.upload_path)
-        ImportBatch.objects.filter(pk=batch.pk).update(upload_path="")
+        discard_upload(batch)
     return {"status": batch.status, "summary": result.summary()}

@@ -1,39 +1,53 @@
-"""Pages of the measured-data side: notice imports, the unattributed queue, disputes, metrics and the monitor."""
+"""Pages of the measured data: notice imports, the unattributed queue, a hoster's notices and disputes.
+
+The figures computed from these notices (a hoster's figures, the supervisor's ranking) are shown under the norm
+of the scoring model in force, so their pages live in `scoring.publication.figures`.
+"""
 
 from __future__ import annotations
 
-import csv
+import socket
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.access import get_hoster_for
-from portal.models import Hoster
-from scoring.measurement.charts import weekly_chart
-from scoring.measurement.forms import DisputeForm, NoticeUploadForm, PeriodForm, ResolveDisputeForm
-from scoring.measurement.metrics import METRIC_KEYS, hoster_metrics, weekly_metrics
+from portal.access import AuthenticatedHttpRequest, get_hoster_for, require_supervisor
+from portal.asn import asn_number
+from portal.models import Membership
+from portal.refusals import Refusal, show_refusal
+from scoring.measurement.disputes import raise_dispute, resolve_dispute
+from scoring.measurement.forms import DisputeForm, NoticeUploadForm, ResolveDisputeForm
 from scoring.measurement.models import Dispute, ImportBatch, Notice
-from scoring.measurement.services import DisputeError, create_upload_batch, raise_dispute, resolve_dispute
 from scoring.measurement.tasks import run_notice_import
+from scoring.measurement.uploads import NoticeUploadHandler, create_upload_batch, fail_batch
 
 PAGE_SIZE = 50
+View = Callable[..., HttpResponse]
 
 
-def supervisor_required(view: Callable) -> Callable:
-    """Supervisors only; everyone else signed in gets 403."""
+class MemberRequest(AuthenticatedHttpRequest):
+    """A signed-in request with what `portal.middleware` adds: the user's memberships and the one in use."""
+
+    memberships: list[Membership]
+    current_membership: Membership | None
+
+
+def supervisor_required(view: View) -> View:
+    """Supervisors only (`require_supervisor`: 403 for everyone else), checked before anything else."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_supervisor:
-            raise PermissionDenied
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        require_supervisor(request.user)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -42,14 +56,27 @@ def supervisor_required(view: Callable) -> Callable:
 # --- imports --------------------------------------------------------------------------------------------------
 
 
+@csrf_exempt  # only until the upload handler is in place: `_import_list` checks the token
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
-    form = NoticeUploadForm(request.POST or None, request.FILES or None)
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # The CSRF check reads the body, so the handler that streams the file up to the limit must be set before it.
+    handler = NoticeUploadHandler(request)
+    request.upload_handlers = [handler]
+    return _import_list(request, handler)
+
+
+@csrf_protect
+def _import_list(request: AuthenticatedHttpRequest, handler: NoticeUploadHandler) -> HttpResponse:
+    form = NoticeUploadForm(request.POST or None, request.FILES or None, too_large=handler.exceeded)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         batch = create_upload_batch(request.user, data["file"], data["source"], data["timezone"])
-        run_notice_import.enqueue(batch.pk)
+        try:
+            run_notice_import.enqueue(batch.pk)
+        except BaseException:
+            fail_batch(batch, timezone.now())
+            raise
         messages.info(request, _("The file is being imported."))
         return redirect("scoring:import_detail", pk=batch.pk)
     page = Paginator(ImportBatch.objects.select_related("created_by"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -58,44 +85,67 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
     return render(request, "scoring/import_detail.html", {"batch": batch})
 
 
 @supervisor_required
 @require_GET
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
     return render(request, "scoring/_import_progress.html", {"batch": batch})
 
 
+def _search(request: HttpRequest) -> str | None:
+    """The page's search text, or None (with a message) when it holds a NUL, which no stored text can."""
+    query = request.GET.get("q", "").strip()
+    if "\x00" in query:
+        messages.error(request, _("A search may not contain a NUL character."))
+        return None
+    return query
+
+
+def _is_ip(text: str) -> bool:
+    """Whether `text` is an IP address as the notices hold them (the database refuses to compare with others)."""
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in text else socket.AF_INET, text)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 @supervisor_required
 @require_GET
-def unattributed(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+def unattributed(request: AuthenticatedHttpRequest) -> HttpResponse:
+    query = _search(request)
     notices = Notice.objects.unattributed().order_by("-reported_at", "-id")
-    if query:
+    if query is None:
+        notices = notices.none()
+    elif query:
         condition = Q(notice_id__icontains=query) | Q(url_host__icontains=query)
-        asn = query[2:] if query[:2].upper() == "AS" else query
-        if asn.isdigit():
-            condition |= Q(asn=int(asn))
-        if ":" in query or query.count(".") == 3:
+        asn = asn_number(query)
+        if asn is not None:
+            condition |= Q(asn=asn)
+        if _is_ip(query):
             condition |= Q(ip=query)
         notices = notices.filter(condition)
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "scoring/unattributed.html", {"page": page, "query": query})
+    context = {"page": page, "query": query or ""}
+    return render(request, "scoring/unattributed.html", context, status=400 if query is None else 200)
 
 
-# --- disputes -------------------------------------------------------------------------------------------------
+# --- a hoster's notices and disputes ----------------------------------------------------------------------------
 
 
 @require_GET
-def hoster_notices(request: HttpRequest, slug: str) -> HttpResponse:
+def hoster_notices(request: MemberRequest, slug: str) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug)
     notices = Notice.objects.of_hoster(hoster).prefetch_related("disputes").order_by("-reported_at", "-id")
-    query = request.GET.get("q", "").strip()
-    if query:
+    query = _search(request)
+    if query is None:
+        notices = notices.none()
+    elif query:
         notices = notices.filter(Q(notice_id__icontains=query) | Q(url_host__icontains=query))
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     disputes = Dispute.objects.filter(hoster=hoster).select_related("notice")[:20]
@@ -106,23 +156,24 @@ def hoster_notices(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "hoster": hoster,
             "page": page,
-            "query": query,
+            "query": query or "",
             "disputes": disputes,
             "can_dispute": membership is not None and membership.can_edit,
         },
+        status=400 if query is None else 200,
     )
 
 
 @require_http_methods(["GET", "POST"])
-def dispute_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def dispute_raise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug, write=True)
     notice = get_object_or_404(Notice, pk=pk, hoster=hoster)
     form = DisputeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             raise_dispute(request.user, notice, form.cleaned_data["reason"])
-        except DisputeError as exc:
-            form.add_error(None, str(exc))
+        except Refusal as refusal:
+            show_refusal(request, refusal, form)
         else:
             messages.success(request, _("Your dispute has been sent to the supervisor."))
             return redirect("scoring:hoster_notices", slug=hoster.slug)
@@ -131,7 +182,7 @@ def dispute_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_GET
-def dispute_queue(request: HttpRequest) -> HttpResponse:
+def dispute_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", Dispute.Status.OPEN)
     disputes = Dispute.objects.select_related("notice", "hoster", "raised_by")
     if status in Dispute.Status.values:
@@ -144,7 +195,7 @@ def dispute_queue(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = get_object_or_404(
         Dispute.objects.select_related("notice", "notice__hoster", "hoster", "raised_by", "resolved_by"), pk=pk
     )
@@ -159,59 +210,9 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 new_hoster=form.cleaned_data["new_hoster"] if decision == ResolveDisputeForm.REATTRIBUTE else None,
             )
-        except DisputeError as exc:
-            form.add_error(None, str(exc))
+        except Refusal as refusal:
+            show_refusal(request, refusal, form)
         else:
             messages.success(request, _("The dispute has been decided and both sides informed."))
             return redirect("scoring:dispute_queue")
     return render(request, "scoring/dispute_detail.html", {"dispute": dispute, "form": form})
-
-
-# --- metrics --------------------------------------------------------------------------------------------------
-
-
-def _named(rows: list[dict]) -> list[dict]:
-    names = dict(Hoster.objects.values_list("slug", "name"))
-    return [{**row, "name": names.get(row["hoster"], "")} for row in rows]
-
-
-@require_GET
-def hoster_metrics_page(request: HttpRequest, slug: str) -> HttpResponse:
-    hoster = get_hoster_for(request.user, slug)
-    form = PeriodForm(request.GET)
-    date_from, date_to, as_of, norm = form.period
-    row = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm, hoster=hoster)[0]
-    weeks = weekly_metrics(hoster, date_from, date_to, norm_hours=norm)
-    return render(
-        request,
-        "scoring/hoster_metrics.html",
-        {"hoster": hoster, "form": form, "row": row, "chart": weekly_chart(weeks), "norm": norm},
-    )
-
-
-@supervisor_required
-@require_GET
-def monitor(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
-    date_from, date_to, as_of, norm = form.period
-    rows = [row for row in hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm) if row["notices"]]
-    total = sum(row["notices"] for row in rows)
-    return render(
-        request,
-        "scoring/monitor.html",
-        {"form": form, "rows": _named(rows), "total": total, "norm": norm, "query": request.GET.urlencode()},
-    )
-
-
-@supervisor_required
-@require_GET
-def monitor_csv(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
-    date_from, date_to, as_of, norm = form.period
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="monitor-{date_from}-{date_to}.csv"'
-    writer = csv.DictWriter(response, fieldnames=["name", *METRIC_KEYS], lineterminator="\n")
-    writer.writeheader()
-    for row in _named(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm)):
-        writer.writerow({key: "" if row[key] is None else row[key] for key in ["name", *METRIC_KEYS]})
-    return response

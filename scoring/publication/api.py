@@ -6,12 +6,12 @@ import hashlib
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -30,14 +30,14 @@ GRADES = ["A", "B"]
 SORT_ORDERS = ["name", "score", "grade", "issued"]
 
 
-class CertificateSummarySerializer(serializers.Serializer):
+class CertificateSummarySerializer(serializers.Serializer[Certificate]):
     serial = serializers.CharField()
     status = serializers.ChoiceField(choices=STATUS_CHOICES)
     issued_at = serializers.DateTimeField()
     valid_until = serializers.DateField()
 
 
-class RegistryEntrySerializer(serializers.Serializer):
+class RegistryEntrySerializer(serializers.Serializer[Certificate]):
     """One certified hoster of the registry."""
 
     slug = serializers.CharField(source="hoster.slug")
@@ -47,24 +47,24 @@ class RegistryEntrySerializer(serializers.Serializer):
     certificate = CertificateSummarySerializer(source="*")
 
 
-class SectionScoreSerializer(serializers.Serializer):
+class SectionScoreSerializer(serializers.Serializer[dict[str, Any]]):
     code = serializers.CharField()
     title = serializers.DictField(child=serializers.CharField(), help_text="The section's title by language (nl, en).")
     score = serializers.FloatField(allow_null=True, help_text="0-100, or null when nothing in it counted.")
 
 
-class PublicEventSerializer(serializers.Serializer):
+class PublicEventSerializer(serializers.Serializer[CertificateEvent]):
     kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in CertificateEvent.PUBLIC_KINDS])
     at = serializers.DateTimeField()
     reason = serializers.CharField(source="public_reason", help_text="The public reason, empty when none was needed.")
 
 
-class HosterRefSerializer(serializers.Serializer):
+class HosterRefSerializer(serializers.Serializer[Hoster]):
     slug = serializers.CharField()
     name = serializers.CharField()
 
 
-class CertificateDetailSerializer(serializers.Serializer):
+class CertificateDetailSerializer(serializers.Serializer[Certificate]):
     """A certificate as its verification page shows it."""
 
     serial = serializers.CharField()
@@ -82,7 +82,7 @@ class CertificateDetailSerializer(serializers.Serializer):
     pdf_url = serializers.SerializerMethodField()
     pdf_sha256 = serializers.CharField()
     verify_url = serializers.CharField()
-    events = PublicEventSerializer(source="public_events", many=True)
+    events = PublicEventSerializer(source="events.all", many=True)
 
     def get_pdf_url(self, certificate: Certificate) -> str:
         request = self.context.get("request")
@@ -92,10 +92,10 @@ class CertificateDetailSerializer(serializers.Serializer):
 class CertificateHistorySerializer(CertificateSummarySerializer):
     grade = serializers.CharField()
     score = serializers.FloatField()
-    events = PublicEventSerializer(source="public_events", many=True)
+    events = PublicEventSerializer(source="events.all", many=True)
 
 
-class MonitorRowSerializer(serializers.Serializer):
+class MonitorRowSerializer(serializers.Serializer[dict[str, Any]]):
     period = serializers.CharField(source="period.code")
     title = serializers.CharField(source="period.title")
     date_from = serializers.DateField(source="period.date_from")
@@ -109,7 +109,7 @@ class MonitorRowSerializer(serializers.Serializer):
     open_over_norm = serializers.IntegerField()
 
 
-class HosterProfileSerializer(serializers.Serializer):
+class HosterProfileSerializer(serializers.Serializer[dict[str, Any]]):
     """A hoster's public profile: its current certificate, certificate history and published monitor figures."""
 
     slug = serializers.CharField()
@@ -134,22 +134,16 @@ class StrictPageNumberPagination(PageNumberPagination):
         return page_number
 
 
-class PublicAPIView(generics.GenericAPIView):
+class PublicAPIView(generics.GenericAPIView[Any]):
     """Anyone may read; no credentials are looked at, and the anonymous rate limit applies."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
 
 
-def _with_public_events(certificates: Any) -> list[Certificate]:
-    certificates = list(certificates)
-    for certificate in certificates:
-        certificate.public_events = list(certificate.events.all())
-    return certificates
-
-
-def _public_events_prefetch() -> Prefetch:
+def _public_events_prefetch() -> Prefetch[Any, Any, Any]:
+    """The public events of each certificate, which `events.all` then gives its serializers."""
     return Prefetch(
         "events", queryset=CertificateEvent.objects.public().only("certificate_id", "kind", "at", "reason", "reason_nl")
     )
@@ -168,7 +162,7 @@ def _public_events_prefetch() -> Prefetch:
         404: OpenApiResponse(ErrorSerializer, description="A page number past the last page."),
     },
 )
-class RegistryList(PublicAPIView, generics.ListAPIView):
+class RegistryList(PublicAPIView, generics.ListAPIView[Certificate]):
     """Every hoster with a valid certificate today."""
 
     serializer_class = RegistryEntrySerializer
@@ -193,7 +187,7 @@ class RegistryList(PublicAPIView, generics.ListAPIView):
             cache.set(key, data, REGISTRY_CACHE_SECONDS)
         return Response(data)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Certificate]:
         params = self.request.query_params
         grade = params.get("grade", "").upper()
         return registry_queryset({"q": params.get("q", "")[:100], "grade": grade, "sort": params.get("sort")})
@@ -210,7 +204,7 @@ class HosterProfile(PublicAPIView):
         hoster = Hoster.objects.only("pk", "slug", "name", "website").filter(slug=slug).first()
         if hoster is None:
             raise Http404
-        certificates = _with_public_events(
+        certificates = list(
             hoster.certificates.without_documents()
             .prefetch_related(_public_events_prefetch())
             .order_by("-issued_at", "-pk")
@@ -218,8 +212,8 @@ class HosterProfile(PublicAPIView):
         rows = monitored_rows(hoster)
         if not certificates and not rows:
             raise Http404
-        today = timezone.localdate()
-        current = next((c for c in certificates if c.status_on(today) == CertificateStatus.VALID), None)
+        shown = Certificate.objects.without_documents().current_for(hoster)
+        current = shown if shown is not None and shown.is_current else None  # a suspended one does not certify
         data = {
             "slug": hoster.slug,
             "name": hoster.name,
@@ -252,5 +246,4 @@ class CertificateDetail(PublicAPIView):
         )
         if certificate is None:
             raise Http404
-        certificate.public_events = list(certificate.events.all())
         return Response(self.get_serializer(certificate).data)

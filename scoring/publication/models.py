@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -46,5 +48,5 @@ class MonitorPeriod(AppendOnly):
     def get_absolute_url(self) -> str:
         return reverse("monitor_period", args=[self.code])
 
-    def row_for(self, slug: str) -> dict | None:
+    def row_for(self, slug: str) -> dict[str, Any] | None:
         return next((row for row in self.ranking if row["hoster"] == slug), None)

@@ -1,8 +1,9 @@
-"""Public URL routes (no login): registry, hoster profiles, verification, PDFs, badges, monitor and open data."""
+"""Publication routes (no namespace, mounted at the site root): the public pages, which need no login, and the
+supervisor's monitor-period page, which does."""
 
 from django.urls import path
 
-from scoring.publication import views
+from scoring.publication import supervision, views
 
 urlpatterns = [
     path("registry/", views.registry, name="registry"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("monitor/", views.monitor, name="monitor"),
     path("monitor/<slug:period>/", views.monitor_period, name="monitor_period"),
     path("monitor/<slug:period>.pdf", views.monitor_period_pdf, name="monitor_period_pdf"),
+    path("supervision/monitor-periods/", supervision.monitor_periods, name="supervision_monitor_periods"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms
@@ -21,9 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from portal.csvsafe import SpreadsheetWriter
 from portal.models import Hoster
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
 from scoring.certification.services import registry_generation
+from scoring.publication import badges
+from scoring.publication.charts import removal_time_bars, within_norm_chart
 from scoring.publication.models import MonitorPeriod
 
 PAGE_SIZE = 25
@@ -88,7 +90,7 @@ def registry_listing(params: dict[str, Any], page_number: str | None) -> dict[st
     """One page of the registry: its rows, count and rendered table, cached until a certificate changes."""
     query = urlencode({key: value for key, value in sorted(params.items()) if value})
     key = f"registry:page:{registry_generation()}:{translation.get_language()}:{query}:{page_number}"
-    listing = cache.get(key)
+    listing: dict[str, Any] | None = cache.get(key)
     if listing is None:
         page = Paginator(registry_queryset(params), PAGE_SIZE).get_page(page_number)
         rows = [
@@ -134,39 +136,6 @@ def monitored_rows(hoster: Hoster) -> list[dict[str, Any]]:
     return [{"period": period, **row} for period in periods if (row := period.row_for(hoster.slug)) is not None]
 
 
-def metrics_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Geometry of the inline SVG: per published period a bar of the share removed within the norm."""
-    width, height, left, bottom, top = 560, 200, 40, 34, 12
-    plot_w, plot_h = width - left - 10, height - top - bottom
-    slot = plot_w / max(1, len(rows))
-    bars = []
-    for index, row in enumerate(rows):
-        pct = row["within_norm_pct"] or 0
-        bar_h = plot_h * pct / 100
-        bars.append(
-            {
-                "label": row["period"].code,
-                "pct": row["within_norm_pct"],
-                "x": round(left + index * slot + slot * 0.2, 1),
-                "y": round(top + plot_h - bar_h, 1),
-                "width": round(slot * 0.6, 1),
-                "height": round(bar_h, 1),
-                "label_x": round(left + index * slot + slot / 2, 1),
-            }
-        )
-    ticks = [{"value": value, "y": round(top + plot_h * (1 - value / 100), 1)} for value in (0, 50, 90, 100)]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - 10,
-        "bars": bars,
-        "ticks": ticks,
-        "base_y": top + plot_h,
-        "label_y": height - 12,
-    }
-
-
 @login_not_required
 @require_GET
 def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
@@ -184,18 +153,18 @@ def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
     rows = monitored_rows(hoster)
     if not certificates and not rows:
         raise Http404
-    latest = next((c for c in certificates if c.status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED)), None)
-    sections = public_sections(latest) if latest else []
+    current = Certificate.objects.without_documents().current_for(hoster)
+    chart = within_norm_chart([(row["period"].code, row["within_norm_pct"]) for row in rows]) if rows else None
     return render(
         request,
         "registry/hoster.html",
         {
             "hoster": hoster,
-            "current": latest,
-            "sections": sections,
+            "current": current,
+            "sections": public_sections(current) if current else [],
             "certificates": certificates,
             "rows": rows,
-            "chart": metrics_chart(rows) if rows else None,
+            "chart": chart,
         },
     )
 
@@ -240,52 +209,33 @@ def certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
     certificate = Certificate.objects.only("serial", "pdf", "pdf_sha256").filter(serial=serial).first()
     if certificate is None:
         raise Http404
-    return _stored_pdf(certificate.pdf, f"{certificate.serial}.pdf", certificate.pdf_sha256)
+    return _stored_pdf(bytes(certificate.pdf), f"{certificate.serial}.pdf", certificate.pdf_sha256)
 
 
 def _stored_pdf(pdf: bytes, filename: str, sha256: str) -> HttpResponse:
     """A stored PDF, which never changes: cached for good, tagged with its SHA-256."""
-    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = PDF_CACHE
     response["ETag"] = f'"{sha256}"'
     return response
 
 
-def _badge_text_width(text: str) -> int:
-    # Verdana 11px averages about 7 px a character; a little slack keeps the text inside its box.
-    return 7 * len(text) + 12
-
-
 @login_not_required
 @require_GET
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
     hoster = get_object_or_404(Hoster.objects.only("pk", "name", "slug"), slug=slug)
-    certificate = (
-        Certificate.objects.live().filter(hoster=hoster).only("grade", "state", "valid_until", "serial").first()
-    )
+    certificate = Certificate.objects.only("grade", "state", "valid_until", "serial").current_for(hoster)
     status = certificate.status if certificate else None
-    if status == CertificateStatus.VALID:
-        value, colour = _("grade %(grade)s") % {"grade": certificate.grade}, "#1d7a46"
+    if certificate is not None and status == CertificateStatus.VALID:
+        value = _("grade %(grade)s") % {"grade": certificate.grade}
     elif status == CertificateStatus.SUSPENDED:
-        value, colour = _("suspended"), "#b7791f"
+        value = _("suspended")
     else:
-        value, colour = _("not certified"), "#6c757d"
-    label = _("good hoster")
-    label_w, value_w = _badge_text_width(label), _badge_text_width(value)
+        value = _("not certified")
+    title = _("%(hoster)s: good hoster, %(value)s") % {"hoster": hoster.name, "value": value}
     svg = render_to_string(
-        "registry/badge.svg",
-        {
-            "label": label,
-            "value": value,
-            "colour": colour,
-            "label_w": label_w,
-            "value_w": value_w,
-            "width": label_w + value_w,
-            "label_x": label_w / 2,
-            "value_x": label_w + value_w / 2,
-            "title": _("%(hoster)s: good hoster, %(value)s") % {"hoster": hoster.name, "value": value},
-        },
+        "registry/badge.svg", {"badge": badges.badge(_("good hoster"), value, status), "title": title}
     )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
@@ -307,21 +257,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
 @require_GET
 def monitor_period(request: HttpRequest, period: str) -> HttpResponse:
     found = get_object_or_404(MonitorPeriod.objects.defer("pdf"), code=period)
-    rows = found.ranking
-    chart = []
-    for row in rows:
-        within, between = 100 * row["within_24h"] / row["notices"], 100 * row["between_24_48h"] / row["notices"]
-        chart.append(
-            {
-                **row,
-                "within_24h_pct": within,
-                "between_pct": between,
-                "between_x": within,
-                "later_x": within + between,
-                "later_pct": 100 - within - between,
-            }
-        )
-    return render(request, "registry/monitor_period.html", {"period": found, "rows": chart})
+    return render(request, "registry/monitor_period.html", {"period": found, "rows": removal_time_bars(found.ranking)})
 
 
 @login_not_required
@@ -330,7 +266,7 @@ def monitor_period_pdf(request: HttpRequest, period: str) -> HttpResponse:
     found = MonitorPeriod.objects.only("code", "pdf", "pdf_sha256").filter(code=period).first()
     if found is None:
         raise Http404
-    return _stored_pdf(found.pdf, f"good-hoster-monitor-{found.code}.pdf", found.pdf_sha256)
+    return _stored_pdf(bytes(found.pdf), f"good-hoster-monitor-{found.code}.pdf", found.pdf_sha256)
 
 
 def open_data_rows() -> list[dict[str, Any]]:
@@ -384,14 +320,7 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="good-hoster-registry.csv"'
     response["Link"] = LICENCE_LINK
     response["Access-Control-Allow-Origin"] = "*"
-    writer = csv.DictWriter(response, fieldnames=OPEN_DATA_FIELDS, lineterminator="\n")
+    writer = SpreadsheetWriter(response, OPEN_DATA_FIELDS)
     writer.writeheader()
-    writer.writerows({key: _spreadsheet_safe(value) for key, value in row.items()} for row in open_data_rows())
+    writer.writerows(open_data_rows())
     return response
-
-
-def _spreadsheet_safe(value: Any) -> Any:
-    # A cell starting with = + - or @ would run as a formula in a spreadsheet; a quote keeps it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,13 +16,13 @@ from rest_framework.views import APIView
 from assessments.models import Assessment
 from assessments.services import get_assessment_for
 from portal.api import AUTH_RESPONSES, ErrorSerializer
-from portal.models import ApiKey
+from portal.models import ApiKey, User
 from scoring.engine import ScoringInputError
 from scoring.rating import scorecards
 from scoring.rating.models import Rating
 
 
-class GateSerializer(serializers.Serializer):
+class GateSerializer(serializers.Serializer[dict[str, Any]]):
     code = serializers.CharField()
     passed = serializers.BooleanField()
     cap = serializers.CharField(help_text="The highest grade possible while this gate fails.")
@@ -29,7 +31,7 @@ class GateSerializer(serializers.Serializer):
     inconclusive = serializers.BooleanField(help_text="A measured gate without enough notices passes as inconclusive.")
 
 
-class CriterionScoreSerializer(serializers.Serializer):
+class CriterionScoreSerializer(serializers.Serializer[dict[str, Any]]):
     code = serializers.CharField(help_text="A questionnaire criterion or a measured criterion MEA-1..3.")
     answer = serializers.JSONField(help_text="The option value, or the measured value; null when none.")
     points = serializers.FloatField(allow_null=True, help_text="0-10; null when N/A or inconclusive.")
@@ -38,7 +40,7 @@ class CriterionScoreSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="`scored`, `na`, `inconclusive` (both left out) or `unanswered`.")
 
 
-class ScoreCardSerializer(serializers.Serializer):
+class ScoreCardSerializer(serializers.Serializer[dict[str, Any]]):
     assessment = serializers.IntegerField()
     hoster = serializers.SlugField()
     basis = serializers.ChoiceField(choices=Rating.Basis.values)
@@ -56,7 +58,8 @@ class ScoreCardSerializer(serializers.Serializer):
 def _assessment_for(request: Request, pk: int) -> Assessment:
     """The web pages' access helper, narrowed to the key's hoster when a hoster key is used."""
     try:
-        assessment = get_assessment_for(request.user, pk)
+        # IsAuthenticated (the API's default permission) lets only users through.
+        assessment = get_assessment_for(cast(User, request.user), pk)
     except Http404:
         raise NotFound from None
     key = request.auth

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Assessment, Decision, QuestionnaireVersion
 from portal.models import AppendOnly, ImmutableQuerySet
 from portal.versioning import PublishedDefinition
-from scoring.engine import ScoringModel, parse_scoring_model
+from scoring.engine import ScoreCard, ScoringModel, parse_scoring_model
+
+if TYPE_CHECKING:  # the stubs make these generic; Django's classes take no subscript at run time
+    _DecisionToRating = ReverseOneToOneDescriptor[Decision, "Rating"]
+    _DecisionField = models.OneToOneField[Decision | None, Decision | None]
+else:
+    _DecisionToRating = ReverseOneToOneDescriptor
+    _DecisionField = models.OneToOneField
 
 DEFAULT_SCORING_MODEL_CODE = "good-hoster-2020"
 """The model in force; `settings.SCORING_MODEL` overrides it once a new norm is adopted."""
@@ -81,7 +89,7 @@ class ScoringModelVersion(PublishedDefinition):
         return self.parsed.title.get_text(language)
 
 
-class _RatingOrNone(ReverseOneToOneDescriptor):
+class _RatingOrNone(_DecisionToRating):
     """`decision.rating` is None for a decision without a verified rating (a rejection), not an exception."""
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
@@ -91,7 +99,7 @@ class _RatingOrNone(ReverseOneToOneDescriptor):
             return None
 
 
-class DecisionLink(models.OneToOneField):
+class DecisionLink(_DecisionField):
     """The link from a verified rating to the auditor's decision; it lives on this side because scoring builds on
     the assessments app, never the other way round."""
 
@@ -147,3 +155,20 @@ class Rating(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.grade} {self.score} ({self.model_version}, {self.basis})"
+
+    @classmethod
+    def of_card(
+        cls, card: ScoreCard, assessment: Assessment, model_version: ScoringModelVersion, basis: str, **fields: Any
+    ) -> Rating:
+        """A new (unsaved) rating keeping `card`, its score and grades as columns and the card itself as JSON."""
+        return cls(
+            assessment=assessment,
+            model_version=model_version,
+            basis=basis,
+            score=Decimal(str(card.score)),
+            grade=card.grade,
+            grade_by_score=card.grade_by_score,
+            certifiable_by_score=card.certifiable_by_score,
+            scorecard=card.to_dict(),
+            **fields,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.catalogue import Questionnaire
 from assessments.services import get_assessment_for
+from portal.access import AuthenticatedHttpRequest, require_supervisor
 from scoring.engine import (
-    AnswerChange,
     CriterionResult,
     GateResult,
     MeasuredKind,
@@ -26,6 +26,7 @@ from scoring.engine import (
     ScoringInputError,
     ScoringModel,
     Status,
+    SuggestedChange,
     improvements,
     score,
 )
@@ -128,7 +129,7 @@ def _basis_from_query(request: HttpRequest) -> str:
     return basis
 
 
-def _change_line(questionnaire: Questionnaire, change: AnswerChange, language: str) -> dict[str, Any]:
+def _change_line(questionnaire: Questionnaire, change: SuggestedChange, language: str) -> dict[str, Any]:
     criterion = questionnaire.criterion(change.criterion)
     return {
         "change": change,
@@ -141,7 +142,7 @@ def _change_line(questionnaire: Questionnaire, change: AnswerChange, language: s
 
 
 @require_GET
-def scorecard_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecard_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live self-assessed preview (an htmx partial): grade, score, failing gates, the way to the next grade."""
     assessment = get_assessment_for(request.user, pk)
     evaluation = scorecards.evaluate(assessment, _model_from_query(request))
@@ -163,7 +164,7 @@ def scorecard_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def scorecard_review_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecard_review_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The review page's measured data and self-assessed card (an htmx partial): the review knows nothing of
     scoring, so it asks for this panel by URL."""
     assessment = get_assessment_for(request.user, pk)
@@ -176,7 +177,7 @@ def scorecard_review_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full score card that explains itself, under the model in force or `?model=CODE`."""
     assessment = get_assessment_for(request.user, pk)
     basis = _basis_from_query(request)
@@ -200,7 +201,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Supervisors and auditors -------------------------------------------------------------------------------------
 
 
-def _require_reviewer(request: HttpRequest) -> None:
+def _require_reviewer(request: AuthenticatedHttpRequest) -> None:
+    # Auditors score what-ifs too, so this is wider than require_supervisor; outsiders get the same 403.
     if not (request.user.is_supervisor or request.user.is_auditor):
         raise PermissionDenied
 
@@ -229,7 +231,7 @@ class WhatIfForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = _model_choices()
+        cast(forms.ChoiceField, self.fields["model"]).choices = _model_choices()
 
     def _json(self, name: str) -> Any:
         raw = self.cleaned_data.get(name, "").strip()
@@ -258,7 +260,7 @@ class WhatIfForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def scorecard_whatif(request: HttpRequest) -> HttpResponse:
+def scorecard_whatif(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Score pasted answers and metrics, or an assessment's own, with any published model (as `score` does)."""
     _require_reviewer(request)
     context: dict[str, Any] = {}
@@ -282,7 +284,7 @@ def scorecard_whatif(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/scorecard/whatif.html", context, status=status)
 
 
-def _prefill(request: HttpRequest, code: str) -> dict[str, Any]:
+def _prefill(request: AuthenticatedHttpRequest, code: str) -> dict[str, Any]:
     try:
         pk = int(request.GET["assessment"])
     except ValueError:
@@ -301,10 +303,9 @@ def _prefill(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @require_GET
-def scorecard_impact(request: HttpRequest) -> HttpResponse:
+def scorecard_impact(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current assessment under model A and model B (supervisors only)."""
-    if not request.user.is_supervisor:
-        raise PermissionDenied
+    require_supervisor(request.user)
     versions = ScoringModelVersion.objects.latest_versions()
     codes = [version.code for version in versions]
     in_force = scorecards.model_version().code

@@ -13,7 +13,6 @@ import yaml
 from assessments.catalogue import (
     ANSWER_TYPES,
     EVIDENCE_KINDS,
-    WEIGHTS,
     CatalogueError,
     Criterion,
     LocalizedText,
@@ -21,7 +20,9 @@ from assessments.catalogue import (
     load_questionnaire,
     parse_questionnaire,
     questionnaire_to_dict,
+    read_yaml,
 )
+from assessments.catalogue import RISK_LEVELS as WEIGHTS
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "questionnaires" / "good-hoster-2020.yaml"
 SOURCE = "good-hoster-2020.yaml"
@@ -280,3 +281,20 @@ def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
     broken.write_text("code: [unclosed\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"^broken.yaml: not valid YAML"):
         load_questionnaire(broken)
+
+
+def test_best_option_is_the_one_with_most_points(questionnaire: Questionnaire) -> None:
+    assert questionnaire.criterion("KYC-2").best_option.value == "identity_and_registry"
+    assert questionnaire.criterion("CON-1").best_option.value == "yes"
+    with pytest.raises(ValueError, match="only a choice has options"):
+        _ = questionnaire.criterion("CON-5").best_option
+
+
+def test_one_reader_for_every_definition_file(tmp_path: Path) -> None:
+    class OtherError(ValueError):
+        pass
+
+    with pytest.raises(OtherError, match=r"^missing.yaml: cannot read the file: No such file or directory$"):
+        read_yaml(tmp_path / "missing.yaml", OtherError)
+    (tmp_path / "plain.yaml").write_text("code: plain\n", encoding="utf-8")
+    assert read_yaml(tmp_path / "plain.yaml", OtherError) == {"code": "plain"}

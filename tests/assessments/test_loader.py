@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 
 from assessments import services
 from assessments.catalogue import CatalogueError, load_questionnaire
-from assessments.export import export_dict, questionnaire_from_export
+from assessments.export import questionnaire_from_export
 from assessments.loader import load_questionnaires, questionnaire_dir
 from assessments.models import QuestionnaireVersion
 from portal.models import AuditEvent
+from scoring.rating.questionnaire_export import export_dict
 
 FIXTURE = questionnaire_dir() / "good-hoster-2020.yaml"
 

@@ -47,6 +47,8 @@ PUBLIC_URL_NAMES = {
     "open_data_json",
     "open_data_csv",
     "health",
+    # the published heads of the audit log, so anyone can check the chain
+    "audit_heads",
 }
 PUBLIC_API_PREFIXES = ("/api/v1/registry/", "/api/v1/hosters/", "/api/v1/certificates/")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ScoringInputError
+from scoring.rating.impact import compare_models
 from scoring.rating.models import Rating
-from scoring.rating.scorecards import UnknownScoringModel, compare_models, model_version
+from scoring.rating.publishing import UnknownScoringModel, model_version
 
 ARROWS = {"up": "up", "down": "DOWN", "same": "same"}
 
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--basis", choices=Rating.Basis.values, default=Rating.Basis.SELF_ASSESSED)
         parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             impact = compare_models(
                 model_version(options["model_a"]), model_version(options["model_b"]), basis=options["basis"]

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from datetime import date, datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scoring.measurement.metrics import METRIC_KEYS, hoster_metrics
+from scoring.measurement.metrics import (
+    METRIC_KEYS,
+    NORM_HOURS_MAX,
+    DateOutOfRange,
+    check_metric_date,
+    hoster_metrics,
+)
+from scoring.rating.models import norm_in_force
 
 
 def _when(text: str) -> date | datetime:
     try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(f"Not an ISO 8601 date or timestamp: {text}")
+    try:
+        check_metric_date(value)
+    except DateOutOfRange as refusal:
+        raise CommandError(f"{text}: {refusal}")
+    return value
 
 
 class Command(BaseCommand):
@@ -28,15 +42,22 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", required=True, help="start, included (YYYY-MM-DD or ISO 8601)")
         parser.add_argument("--to", dest="date_to", required=True, help="end, excluded")
         parser.add_argument("--as-of", dest="as_of", help="cut-off for removals (default: --to)")
-        parser.add_argument("--norm-hours", type=float, default=24, help="the removal norm H in hours (default 24)")
+        parser.add_argument(
+            "--norm-hours",
+            type=float,
+            help="the removal norm H in hours (default: the norm of the scoring model in force)",
+        )
         parser.add_argument("--format", choices=["json", "csv"], default="json")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         date_from, date_to = _when(options["date_from"]), _when(options["date_to"])
         as_of = _when(options["as_of"]) if options["as_of"] else None
-        if options["norm_hours"] <= 0:
+        norm_hours = norm_in_force() if options["norm_hours"] is None else options["norm_hours"]
+        if norm_hours <= 0:
             raise CommandError("--norm-hours must be positive.")
-        rows = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=options["norm_hours"])
+        if not (math.isfinite(norm_hours) and norm_hours <= NORM_HOURS_MAX):
+            raise CommandError(f"--norm-hours must be at most {NORM_HOURS_MAX}.")
+        rows = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm_hours)
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from scoring.measurement.imports import import_notices
+from scoring.measurement.imports import ImportBusy, import_notices
 from scoring.measurement.models import ImportBatch
+from scoring.measurement.rows import validate_source
 
 
 class Command(BaseCommand):
@@ -27,7 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            validate_source(options["source"])
+        except ValidationError as exc:
+            raise CommandError(f"--source: {' '.join(exc.messages)}")
         tz = None
         if options["timezone"]:
             try:
@@ -64,6 +71,8 @@ class Command(BaseCommand):
                     channel=ImportBatch.Channel.COMMAND,
                     filename=os.path.basename(path),
                 )
+        except ImportBusy as refusal:
+            raise CommandError(f"{refusal} Nothing was stored.", returncode=1)
         finally:
             bar.close()
         if not result.ok:

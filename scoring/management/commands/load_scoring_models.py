@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ModelError
-from scoring.rating.scorecards import load_scoring_models, scoring_model_dir
+from scoring.rating.publishing import load_scoring_models, scoring_model_dir
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", nargs="?", type=Path, help="default: fixtures/scoring")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         directory = options["directory"] or scoring_model_dir()
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory.")

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.engine import ScoreCard, ScoringInputError, score
-from scoring.rating.scorecards import UnknownScoringModel, model_version, parse_answers_json, parse_metrics_json
+from scoring.rating.inputs import parse_answers_json, parse_metrics_json
+from scoring.rating.publishing import UnknownScoringModel, model_version
 
 
 def read_json(path: Path, what: str) -> Any:
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--model", help="scoring-model code; default: the model in force")
         parser.add_argument("--json", action="store_true", help="print the score card as JSON")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         answers_data = read_json(options["answers"], "answers")
         metrics_data = read_json(options["metrics"], "metrics") if options["metrics"] else None
         try:

@@ -13,6 +13,7 @@ from assessments.models import Assessment
 from portal.models import AuditEvent
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus, SerialCounter
 from scoring.certification.services import (
+    CertificationRefused,
     certifiable_problems,
     issue_certificate,
     issue_certificate_if_certifiable,
@@ -168,7 +169,7 @@ def test_expiry_follows_from_the_date(certificate_a):
 
 
 def test_a_monitor_period_is_frozen(supervisor):
-    from scoring.certification.services import publish_monitor_period
+    from scoring.publication.monitor_periods import publish_monitor_period
 
     period = publish_monitor_period(
         supervisor, code="2024-h2", title="Monitor 2024 H2", date_from=date(2024, 7, 1), date_to=date(2024, 12, 31)
@@ -179,3 +180,17 @@ def test_a_monitor_period_is_frozen(supervisor):
         period.delete()
     with pytest.raises(TypeError):
         MonitorPeriod.objects.all().delete()
+
+
+@pytest.mark.parametrize("verification", ["unverified", "rejected"])
+def test_a_hoster_whose_identity_is_not_verified_gets_no_certificate(owner_a, hoster_a, supervisor, verification):
+    assessment = approved_assessment(owner_a, hoster_a)
+    rating = verified_rating(assessment)
+    hoster_a.verification = verification
+    hoster_a.save(update_fields=["verification"])
+    assessment.refresh_from_db()
+    assert "A supervisor has not verified the hoster's identity." in certifiable_problems(assessment, rating)
+    assert issue_certificate_if_certifiable(assessment, rating, supervisor) is None
+    with pytest.raises(CertificationRefused, match="not verified the hoster's identity"):
+        issue_certificate(assessment, rating, supervisor)
+    assert not Certificate.objects.filter(hoster=hoster_a).exists()

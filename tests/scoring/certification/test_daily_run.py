@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.models import AuditEvent, AuditHead
 from scoring.certification.daily_run import monitor_certificates
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
 from scoring.certification.services import reinstate_certificate
@@ -141,3 +142,12 @@ def test_the_command_reports_what_it_did(certified_a, hoster_a):
     lines = out.getvalue().splitlines()
     assert f"suspended {certified_a.serial}" in lines
     assert lines[-1] == "checked=0 expired=0 warned=0 suspended=0"
+
+
+def test_the_daily_run_publishes_the_day_s_audit_log_head_once(certified_a):
+    out = StringIO()
+    call_command("monitor_certificates", stdout=out)
+    call_command("monitor_certificates", stdout=out)
+    head = AuditHead.objects.get()
+    assert head.day == timezone.localdate()
+    assert f"audit log head of {head.day}: {head.count} {head.hash}" in out.getvalue().splitlines()

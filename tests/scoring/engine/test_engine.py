@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from assessments.catalogue import Questionnaire, load_questionnaire, parse_questionnaire
 from scoring.engine import (
     WILSON_Z,
-    AnswerInput,
     Metrics,
     ModelError,
     ScoreCard,
@@ -31,6 +30,7 @@ from scoring.engine import (
     score,
     wilson_upper_bound,
 )
+from scoring.engine import ScoredAnswer as AnswerInput
 
 ROOT = Path(__file__).resolve().parents[3]
 QUESTIONNAIRE = load_questionnaire(ROOT / "fixtures" / "questionnaires" / "good-hoster-2020.yaml")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from scoring.measurement import metrics
 from scoring.measurement.imports import ImportResult, import_notices
 
 HEADER = "notice_id,reported_at,removed_at,ip,asn,hoster,url"
+NORM_HOURS = 24  # the norm these tests were written for (the 2020 model's)
 
 
 def csv_bytes(rows: Iterable[Sequence[str]], header: str = HEADER) -> bytes:
@@ -18,3 +21,9 @@ def csv_bytes(rows: Iterable[Sequence[str]], header: str = HEADER) -> bytes:
 def run_import(rows: Iterable[Sequence[str]], header: str = HEADER, **options) -> ImportResult:
     options.setdefault("source", "test")
     return import_notices(stream=io.BytesIO(csv_bytes(rows, header)), **options)
+
+
+def hoster_metrics(date_from: Any, date_to: Any, **options: Any) -> list[dict[str, Any]]:
+    """`metrics.hoster_metrics` at the tests' norm unless a test names another (the metrics take no default)."""
+    options.setdefault("norm_hours", NORM_HOURS)
+    return metrics.hoster_metrics(date_from, date_to, **options)

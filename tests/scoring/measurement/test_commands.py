@@ -104,3 +104,25 @@ def test_import_hosters_rejects_a_bad_file_whole(tmp_path):
         "line 6: slug",
     ]
     assert not Hoster.objects.exists()
+
+
+@pytest.mark.parametrize("column", ["slug", "name", "website", "asns", "prefixes"])
+def test_import_hosters_refuses_a_nul_in_any_column(tmp_path, column):
+    values = {"slug": "good", "name": "Good", "website": "https://good.example/", "asns": "AS65001", "prefixes": ""}
+    values[column] += "\x00"
+    path = tmp_path / "hosters.csv"
+    path.write_text(f"{HOSTERS_HEADER}\n" + ",".join(values[name] for name in HOSTERS_HEADER.split(",")) + "\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_hosters", str(path), stderr=err)
+    assert err.getvalue().splitlines() == [f"line 2: {column}: A NUL character is not allowed here."]
+    assert not Hoster.objects.exists()
+
+
+def test_import_hosters_refuses_a_name_of_several_lines(db, tmp_path):
+    path = tmp_path / "hosters.csv"
+    path.write_text(f'{HOSTERS_HEADER}\nevil,"Evil Corp\nDear supervisor, click here",https://evil.example,,\n')
+    with pytest.raises(CommandError):
+        call_command("import_hosters", str(path), stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert ": name: The name must be one line of text" in err.getvalue()
+    assert not Hoster.objects.filter(slug="evil").exists()

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from scoring.measurement.metrics import hoster_metrics
 from scoring.measurement.models import Dispute, Notice
+from tests.scoring.measurement.helpers import hoster_metrics
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from portal.models import AuditEvent
-from scoring.measurement.metrics import hoster_metrics
 from scoring.measurement.models import Attribution, Dispute, Notice
-from tests.scoring.measurement.helpers import run_import
+from tests.scoring.measurement.helpers import hoster_metrics, run_import
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,7 +202,8 @@ def test_attribution_order(ip, asn, hoster, expected, how):
     assert (notice.hoster.slug if notice.hoster else None, notice.attribution) == (expected, how)
 
 
-_timestamps = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(
+# Plausible times only (a notice from the future is rejected): up to 2025, removals at most ten days later.
+_timestamps = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2025, 1, 1)).map(
     lambda d: d.replace(microsecond=0, tzinfo=UTC)
 )
 _rows = st.lists(
@@ -301,3 +306,16 @@ def test_nul_characters_are_bad_rows_named_by_line(hoster_a):
         "line 4: reported_at: “2024-03-01T10:00:00Z␀” is not an ISO 8601 timestamp.",
     ]
     assert not Notice.objects.exists()
+
+
+def test_the_pages_and_the_worker_load_no_arrow_until_a_file_is_imported_on_postgresql():
+    """Arrow and numpy take memory: only `imports._arrow_rows` loads them, in the process importing the file."""
+    code = (
+        "import sys, django; django.setup(); "
+        "import portal.urls, scoring.measurement.imports, scoring.measurement.tasks, scoring.measurement.demo; "
+        "print(sorted({name.partition('.')[0] for name in sys.modules} & {'numpy', 'pyarrow'}))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    root = Path(__file__).resolve().parents[3]
+    output = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert output.stdout.strip() == "[]"

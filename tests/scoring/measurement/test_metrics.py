@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
-from scoring.measurement.metrics import hoster_metrics
 from scoring.measurement.models import Notice
-from tests.scoring.measurement.helpers import run_import
+from tests.scoring.measurement.helpers import hoster_metrics, run_import
 
 pytestmark = pytest.mark.django_db
 

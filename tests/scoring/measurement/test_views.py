@@ -173,3 +173,23 @@ def test_upload_with_a_nul_character_is_rejected_and_its_errors_kept(client_for,
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.REJECTED
     assert batch.errors == ["line 2: reported_at: “2024-03-01T10:00:00Z␀” is not an ISO 8601 timestamp."]
+
+
+@pytest.mark.parametrize("query", ["a\x00b", "\x00"])
+def test_a_nul_in_a_search_is_a_400_with_a_message(client_for, supervisor, owner_a, hoster_a, query):
+    run_import([("lost", "2024-03-01T10:00:00Z", "", "100.64.0.1", "", "", "")])
+    for client, url in [
+        (client_for(supervisor), reverse("scoring:unattributed")),
+        (client_for(owner_a), reverse("scoring:hoster_notices", args=["hoster-a"])),
+    ]:
+        response = client.get(url, {"q": query})
+        assert response.status_code == 400 and "A search may not contain a NUL character." in response.content.decode()
+        assert "lost" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["1.2.3.999", "::g", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "2001:DB8::1"])
+def test_a_search_that_only_looks_like_an_ip_address_is_no_error(client_for, supervisor, hoster_a, query):
+    run_import([("lost", "2024-03-01T10:00:00Z", "", "2001:db8::1", "", "", "")])
+    response = client_for(supervisor).get(reverse("scoring:unattributed"), {"q": query})
+    assert response.status_code == 200
+    assert ("lost" in response.content.decode()) == (query == "2001:DB8::1")

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.throttling import AnonRateThrottle
 
-from scoring.certification.services import publish_monitor_period, suspend_certificate
+from scoring.certification.services import suspend_certificate
+from scoring.publication.monitor_periods import publish_monitor_period
 from tests.scoring.certification.helpers import bulk_certificates, notices_for
 
 pytestmark = pytest.mark.django_db

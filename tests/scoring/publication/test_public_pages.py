@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from assessments.models import Answer
 from scoring.certification.models import Certificate, CertificateStatus
-from scoring.certification.services import publish_monitor_period, revoke_certificate, suspend_certificate
+from scoring.certification.services import revoke_certificate, suspend_certificate
+from scoring.publication.monitor_periods import publish_monitor_period
 from tests.scoring.certification.helpers import bulk_certificates, certify, notices_for, pdf_text
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.models import AnswerReview, Assessment
 from portal.models import AuditEvent
-from scoring.engine import AnswerInput, Metrics, ModelError, Status, load_scoring_model, score
+from scoring.engine import Metrics, ModelError, Status, load_scoring_model, score
+from scoring.engine import ScoredAnswer as AnswerInput
 from scoring.measurement.metrics import hoster_metrics
 from scoring.rating import scorecards
 from scoring.rating.models import Rating, ScoringModelVersion

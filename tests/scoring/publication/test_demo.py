@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from assessments import demo as assessments_demo
 from portal import demo as portal_demo
-from scoring.certification import demo as certificate_demo
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
 from scoring.measurement import demo as scoring_demo
+from scoring.publication import demo as certificate_demo
 from scoring.publication.models import MonitorPeriod
 
 pytestmark = pytest.mark.django_db

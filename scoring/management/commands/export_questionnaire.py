@@ -1,13 +1,16 @@
-"""`export_questionnaire [CODE] --format json|csv`: a published questionnaire version as data."""
+"""`export_questionnaire [CODE] --format json|csv`: a published questionnaire version as data, its weights from the
+scoring model that scores it."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.export import export_csv, export_dict
 from assessments.models import DEFAULT_QUESTIONNAIRE_CODE, QuestionnaireVersion
+from scoring.rating.publishing import UnknownScoringModel
+from scoring.rating.questionnaire_export import export_csv, export_dict
 
 
 class Command(BaseCommand):
@@ -18,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--questionnaire-version", type=int, help="a version number; default: the current one")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         code, number = options["code"], options["questionnaire_version"]
         versions = QuestionnaireVersion.objects.filter(code=code)
         version = versions.filter(version=number).first() if number else versions.current(code)
@@ -26,7 +29,11 @@ class Command(BaseCommand):
             known = ", ".join(str(v) for v in QuestionnaireVersion.objects.all()) or "none"
             wanted = f"{code} version {number}" if number else code
             raise CommandError(f"No published questionnaire {wanted}. Published: {known}.")
-        if options["format"] == "csv":
-            self.stdout.write(export_csv(version.parsed), ending="")
-        else:
-            self.stdout.write(json.dumps(export_dict(version.parsed), ensure_ascii=False, indent=2))
+        try:
+            if options["format"] == "csv":
+                output, ending = export_csv(version.parsed), ""
+            else:
+                output, ending = json.dumps(export_dict(version.parsed), ensure_ascii=False, indent=2), "\n"
+        except UnknownScoringModel as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(output, ending=ending)

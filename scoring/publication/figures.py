@@ -1,0 +1,88 @@
+"""Takedown figures under the norm in force: a hoster's own figures and the supervisor's ranking of hosters.
+
+`scoring.measurement.metrics` computes the figures for whatever norm it is given; the norm of the scoring model
+in force (`scoring.rating.models.norm_in_force`) is a later stage's to know, so these pages live here. They are
+signed-in pages: a hoster's members (and supervisors) see its figures, supervisors the ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal.access import AuthenticatedHttpRequest, get_hoster_for
+from portal.csvsafe import SpreadsheetWriter
+from portal.models import Hoster
+from scoring.measurement.charts import weekly_chart
+from scoring.measurement.forms import PeriodForm
+from scoring.measurement.metrics import METRIC_KEYS, MetricsRow, hoster_metrics, weekly_metrics
+from scoring.measurement.views import supervisor_required
+from scoring.rating.models import norm_in_force
+
+CSV_COLUMNS = ["name", *METRIC_KEYS]
+
+
+def period_form(request: HttpRequest) -> PeriodForm:
+    """The period the request asks for, under the norm in force unless it asks for another."""
+    return PeriodForm(request.GET, norm_hours=norm_in_force())
+
+
+def _status(form: PeriodForm) -> int:
+    """A page asked for an impossible period shows the default one with the form's errors, as a bad request."""
+    return 200 if form.is_valid() else 400
+
+
+def hoster_figures_context(hoster: Hoster, form: PeriodForm) -> dict[str, Any]:
+    """What a hoster's figures page and dashboard panel show: the period's figures and the weekly chart."""
+    date_from, date_to, as_of, norm = form.period
+    [row] = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm, hoster=hoster)
+    chart = weekly_chart(weekly_metrics(hoster, date_from, date_to, norm_hours=norm))
+    return {"hoster": hoster, "form": form, "row": row, "chart": chart, "norm": norm}
+
+
+@require_GET
+def hoster_figures(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    hoster = get_hoster_for(request.user, slug)
+    form = period_form(request)
+    return render(request, "scoring/figures/hoster.html", hoster_figures_context(hoster, form), status=_status(form))
+
+
+def _named(rows: list[MetricsRow]) -> list[MetricsRow]:
+    names = dict(Hoster.objects.values_list("slug", "name"))
+    return [{**row, "name": names.get(row["hoster"], "")} for row in rows]
+
+
+@supervisor_required
+@require_GET
+def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The hosters with notices in the period, by their number, with their figures (the supervisor's "Monitor")."""
+    form = period_form(request)
+    date_from, date_to, as_of, norm = form.period
+    rows = [row for row in hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm) if row["notices"]]
+    total = sum(row["notices"] for row in rows)
+    context = {"form": form, "rows": _named(rows), "total": total, "norm": norm, "query": request.GET.urlencode()}
+    return render(request, "scoring/figures/ranking.html", context, status=_status(form))
+
+
+@supervisor_required
+@require_GET
+def ranking_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The figures of every hoster in the period as CSV, also those without notices, and the unattributed row.
+
+    Hoster names are the hosters' own words: a cell that would start a formula is kept as text (`SpreadsheetWriter`).
+    """
+    form = period_form(request)
+    if not form.is_valid():
+        problems = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
+        return HttpResponse("\n".join(problems), content_type="text/plain; charset=utf-8", status=400)
+    date_from, date_to, as_of, norm = form.period
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="monitor-{date_from}-{date_to}.csv"'
+    writer = SpreadsheetWriter(response, CSV_COLUMNS)
+    writer.writeheader()
+    for row in _named(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm)):
+        writer.writerow({key: "" if row[key] is None else row[key] for key in CSV_COLUMNS})
+    return response

@@ -1,0 +1,251 @@
+"""The monitor report of a published period (reportlab), drawn in named steps: summary, chart, ranking."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from portal.audit import latest_published_head
+from scoring.certification.pdf import (
+    BUCKET_COLOURS,
+    LIGHT,
+    MUTED,
+    NAVY,
+    STYLES,
+    day,
+    document,
+    escape,
+    in_language,
+    number,
+)
+from scoring.publication.models import MonitorPeriod
+
+CHART_HOSTERS = 12
+PAGE = landscape(A4)
+MARGIN = 15 * mm
+WIDTH = PAGE[0] - 2 * MARGIN
+FIGURE_COLUMN = 21 * mm
+FIGURE_COLUMNS = 9
+
+
+def render_monitor_pdf(period: MonitorPeriod, language: str | None = None) -> bytes:
+    """The monitor report of a published period: totals, a chart of the removal-time buckets, the ranking."""
+    return in_language(_render_monitor, period, language)
+
+
+def _render_monitor(period: MonitorPeriod, language: str) -> bytes:
+    buffer = io.BytesIO()
+    doc = document(
+        buffer,
+        language=language,
+        title=period.title,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=28 * mm,
+        bottomMargin=16 * mm,
+    )
+    story = [
+        Paragraph(escape(period.title), STYLES["title"]),
+        Spacer(0, 3 * mm),
+        Paragraph(escape(_summary(period)), STYLES["body"]),
+        Spacer(0, 5 * mm),
+        Paragraph(_("Removal time per hoster (most notices first)"), STYLES["h2"]),
+        _bucket_chart(period.ranking, WIDTH, 18 * min(CHART_HOSTERS, max(1, len(period.ranking))) + 60),
+        Spacer(0, 5 * mm),
+        Paragraph(_("Ranking"), STYLES["h2"]),
+        Spacer(0, 2 * mm),
+        _ranking_table(period.ranking),
+        Spacer(0, 4 * mm),
+        Paragraph(
+            _(
+                "Share: the hoster's part of all notices of the period. Removal time is measured from the report to"
+                " the removal; a notice still open at the end of the period counts as not removed."
+            ),
+            STYLES["small"],
+        ),
+        *_audit_anchor(period),
+    ]
+    on_page = partial(_on_monitor_page, title=period.title)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
+
+
+def _audit_anchor(period: MonitorPeriod) -> list[Flowable]:
+    """The audit log's head published before this report: a copy of it outside the database (DESIGN §4.6)."""
+    head = latest_published_head(period.published_at)
+    if head is None:
+        return []
+    text = _(
+        "Audit log head of %(day)s: %(count)s events, last hash %(hash)s. Anyone holding a copy of the log can check"
+        " that it still holds this head."
+    ) % {"day": day(head.day), "count": head.count, "hash": head.hash}
+    return [Spacer(0, 2 * mm), Paragraph(escape(text), STYLES["small"])]
+
+
+def _on_monitor_page(canvas: Canvas, doc: SimpleDocTemplate, *, title: str) -> None:
+    canvas.saveState()
+    _draw_banner(canvas, title)
+    _draw_footer(canvas, doc.page)
+    canvas.restoreState()
+
+
+def _draw_banner(canvas: Canvas, title: str) -> None:
+    """A navy band: the report's name on the left, the period's title on the right."""
+    width, height = PAGE
+    canvas.setFillColor(NAVY)
+    canvas.rect(0, height - 20 * mm, width, 20 * mm, stroke=0, fill=1)
+    canvas.setFillColor(colors.white)
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(MARGIN, height - 12.5 * mm, _("Good Hoster monitor"))
+    canvas.setFont("Helvetica", 10)
+    canvas.drawRightString(width - MARGIN, height - 12.5 * mm, title)
+
+
+def _draw_footer(canvas: Canvas, page: int) -> None:
+    """The licence on the left, the page number on the right."""
+    canvas.setFillColor(MUTED)
+    canvas.setFont("Helvetica", 7.5)
+    canvas.drawString(MARGIN, 8 * mm, _("Open data, licence CC BY 4.0. Good Hoster portal."))
+    canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, _("Page %(page)d") % {"page": page})
+
+
+def _summary(period: MonitorPeriod) -> str:
+    totals = period.totals
+    return _(
+        "%(notices)s notices reported from %(start)s to %(end)s; %(unattributed)s could not be attributed to a"
+        " hoster. Removal norm: %(norm)s hours. Within the norm overall: %(within)s%%."
+    ) % {
+        "notices": formats.number_format(totals.get("notices", 0), 0, force_grouping=True),
+        "start": day(period.date_from),
+        "end": day(period.date_to),
+        "unattributed": formats.number_format(totals.get("unattributed", 0), 0, force_grouping=True),
+        "norm": number(period.norm_hours, 0),
+        "within": number(totals.get("within_norm_pct")),
+    }
+
+
+def _bucket_chart(rows: Sequence[dict[str, Any]], width: float, height: float) -> Drawing:
+    """Per hoster (most notices first) the share removed within 24 h, within 24-48 h and later or never."""
+    shown = [row for row in rows if row["notices"]][:CHART_HOSTERS]
+    drawing = Drawing(width, height)
+    if not shown:
+        drawing.add(String(0, height / 2, _("No notices in this period."), fontName="Helvetica", fontSize=10))
+        return drawing
+    drawing.add(_bucket_bars(list(reversed(shown)), width, height))  # the chart draws its first category at the bottom
+    drawing.add(_bucket_legend())
+    return drawing
+
+
+def _bucket_bars(rows: Sequence[dict[str, Any]], width: float, height: float) -> HorizontalBarChart:
+    def pct(row: dict[str, Any], key: str) -> float:
+        return float(100 * row[key] / row["notices"])
+
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 150, 30
+    chart.width, chart.height = width - 170, height - 50
+    chart.data = [
+        [pct(row, "within_24h") for row in rows],
+        [pct(row, "between_24_48h") for row in rows],
+        [pct(row, "over_48h_or_open") for row in rows],
+    ]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.categoryNames = [row["name"][:28] for row in rows]
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 8
+    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.barWidth = 8
+    chart.groupSpacing = 4
+    for index, colour in enumerate(BUCKET_COLOURS):
+        chart.bars[index].fillColor = colour
+        chart.bars[index].strokeColor = None
+    return chart
+
+
+def _bucket_legend() -> Legend:
+    legend = Legend()
+    legend.x, legend.y = 150, 10
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName, legend.fontSize = "Helvetica", 8
+    legend.dx = legend.dy = 7
+    legend.deltax = 110
+    legend.colorNamePairs = list(
+        zip(BUCKET_COLOURS, (_("within 24 h"), _("24 to 48 h"), _("over 48 h or still open")), strict=True)
+    )
+    return legend
+
+
+def _ranking_table(ranking: Sequence[dict[str, Any]]) -> Table:
+    """Every ranked hoster with its figures; the header repeats on each page."""
+    table = Table(
+        [_ranking_header(), *(_ranking_row(row) for row in ranking)],
+        colWidths=(10 * mm, WIDTH - 10 * mm - FIGURE_COLUMNS * FIGURE_COLUMN, *([FIGURE_COLUMN] * FIGURE_COLUMNS)),
+        repeatRows=1,
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 1), (-1, -1), "Helvetica", 8.5),
+                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, LIGHT]),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _ranking_header() -> list[Flowable]:
+    labels = [
+        _("#"),
+        _("Hoster"),
+        _("Notices"),
+        _("Share %"),
+        _("Within norm %"),
+        _("≤ 24 h"),
+        _("24 to 48 h"),
+        _("> 48 h or open"),
+        _("Median h"),
+        _("90th pct. h"),
+        _("Open over norm"),
+    ]
+    return [Paragraph(f"<b>{escape(label)}</b>", STYLES["cell"]) for label in labels]
+
+
+def _ranking_row(row: dict[str, Any]) -> list[Any]:
+    return [
+        str(row["rank"]),
+        Paragraph(escape(row["name"]), STYLES["cell"]),
+        formats.number_format(row["notices"], 0, force_grouping=True),
+        number(row["share_pct"]),
+        number(row["within_norm_pct"]),
+        str(row["within_24h"]),
+        str(row["between_24_48h"]),
+        str(row["over_48h_or_open"]),
+        number(row["median_hours"]),
+        number(row["p90_hours"]),
+        str(row["open_over_norm"]),
+    ]

@@ -1,0 +1,30 @@
+"""The monitor report carries the audit log's last published head, a copy of it outside the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from portal.audit import publish_audit_head
+from scoring.publication.monitor_periods import publish_monitor_period
+from tests.scoring.certification.helpers import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(supervisor, code: str):
+    return publish_monitor_period(
+        supervisor, code=code, title=code, date_from=date(2024, 7, 1), date_to=date(2024, 12, 31)
+    )
+
+
+def test_the_report_prints_the_last_published_head(supervisor):
+    head = publish_audit_head(timezone.localdate() - timedelta(days=1))
+    text = " ".join(pdf_text(publish(supervisor, "2024-h2").pdf).split())
+    assert f"{head.count} events" in text and head.hash[:16] in text
+
+
+def test_without_a_published_head_the_report_says_nothing_of_it(supervisor):
+    assert "Audit log head" not in pdf_text(publish(supervisor, "2024-h2").pdf)
