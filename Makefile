@@ -33,7 +33,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=true $(BIN)/mypy portal assessments scoring
+	$(BIN)/mypy portal assessments scoring
 
 messages: install  # needs GNU gettext: apt-get install gettext
 	DEBUG=true $(BIN)/python manage.py makemessages -l nl --no-obsolete --ignore=staticfiles --ignore=tests --ignore=media
