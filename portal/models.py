@@ -115,6 +115,8 @@ class Hoster(models.Model):
     abuse_email = models.EmailField(_("abuse contact e-mail"), blank=True)
     asns = models.JSONField(_("AS numbers"), default=list, blank=True)
     prefixes = models.JSONField(_("IP prefixes"), default=list, blank=True)
+    # Other names the hotline writes for this hoster ("NFORCE ENTERTAINMENT BV"), matched by `hoster_names`.
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
     declared_customers = models.PositiveIntegerField(_("number of customers"), null=True, blank=True)
     declared_domains = models.PositiveIntegerField(_("number of domains"), null=True, blank=True)
     verification = models.CharField(

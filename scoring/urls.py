@@ -4,6 +4,7 @@ and the figures under the norm in force. A namespace is one include, so this fac
 
 from django.urls import path
 
+from scoring.measurement import notice_views, queue_views
 from scoring.measurement import views as measurement
 from scoring.publication import figures
 
@@ -12,13 +13,13 @@ urlpatterns = [
     path("supervision/notices/", measurement.import_list, name="imports"),
     path("supervision/notices/imports/<int:pk>/", measurement.import_detail, name="import_detail"),
     path("supervision/notices/imports/<int:pk>/progress/", measurement.import_progress, name="import_progress"),
-    path("supervision/notices/unattributed/", measurement.unattributed, name="unattributed"),
-    path("supervision/disputes/", measurement.dispute_queue, name="dispute_queue"),
-    path("supervision/disputes/<int:pk>/", measurement.dispute_detail, name="dispute_detail"),
+    path("supervision/notices/unattributed/", queue_views.unattributed, name="unattributed"),
+    path("supervision/disputes/", notice_views.dispute_queue, name="dispute_queue"),
+    path("supervision/disputes/<int:pk>/", notice_views.dispute_detail, name="dispute_detail"),
     # The supervisor's ranking of hosters: "monitor" in its path and names, which links and bookmarks keep.
     path("supervision/monitor/", figures.ranking, name="monitor"),
     path("supervision/monitor/export.csv", figures.ranking_csv, name="monitor_csv"),
     path("hoster/<slug:slug>/metrics/", figures.hoster_figures, name="hoster_metrics"),
-    path("hoster/<slug:slug>/notices/", measurement.hoster_notices, name="hoster_notices"),
-    path("hoster/<slug:slug>/notices/<int:pk>/dispute/", measurement.dispute_raise, name="dispute_raise"),
+    path("hoster/<slug:slug>/notices/", notice_views.hoster_notices, name="hoster_notices"),
+    path("hoster/<slug:slug>/notices/<int:pk>/dispute/", notice_views.dispute_raise, name="dispute_raise"),
 ]

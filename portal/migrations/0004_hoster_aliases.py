@@ -1,0 +1,13 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("portal", "0003_hosteridentitychange")]
+
+    operations = [
+        migrations.AddField(
+            model_name="hoster",
+            name="aliases",
+            field=models.JSONField(blank=True, default=list, verbose_name="aliases"),
+        ),
+    ]
