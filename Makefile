@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
+# `make run` keeps `.env` (the local settings every `manage.py` command reads) in step with HOST, unless the file
+# is your own (its first line is not the marker below); SITE_URL in the environment wins over the derived one.
+ENV_MARKER := \# Written by make run for the local demo
 
-.PHONY: install run test bench lint messages clean
+.PHONY: install run test bench lint messages clean FORCE
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +19,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: install
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py seed_demo
+.env: FORCE
+	@if [ ! -e .env ] || head -n1 .env | grep -q '^$(ENV_MARKER)'; then \
+	  printf '%s\n' '$(ENV_MARKER); production sets real environment variables (README).' 'DEBUG=true' \
+	    'SITE_URL=$(or $(SITE_URL),http://$(HOST))' \
+	    'ALLOWED_HOSTS=$(firstword $(subst :, ,$(HOST))),127.0.0.1,localhost' > .env; \
+	fi
+
+run: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
 	@echo "Serving the demo on http://$(HOST)/ (task worker in the background; Ctrl-C stops both)"
-	DEBUG=true $(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/python manage.py db_worker & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+	$(BIN)/python manage.py runserver $(HOST)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,15 +1,18 @@
 """Demo self-assessments in every review state: a draft, one awaiting an auditor, one in review, one with changes
-requested, and an approved and a rejected one from the year before. Idempotent: each is made once per hoster and period.
+requested, an approved one from the year before and a rejected one from the year before that. Idempotent: each is
+made once per hoster and period. The certification demo certifies other hosters on the year before, so no hoster
+has two assessments of one period, and the open ones wait as long as real ones would (`WAITING_DAYS`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TextIO
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -76,6 +79,10 @@ CLARIFY = {
     "HCS-2": "Your answer says most upload customers are connected. Please add the HashCheckService statistics export.",
     "NTD-3": "The policy you attached names 8 hours, not 4. Which is it?",
 }
+
+
+# How long ago the open demo assessments were submitted, so the auditor's queue shows ages that look real.
+WAITING_DAYS = {"submitted": 2, "in_review": 9, "changes_requested": 16}
 
 
 def ensure_extra_hoster() -> Hoster:
@@ -172,9 +179,10 @@ def seed(stdout: TextIO) -> None:
         return
     recent = default_period()
     earlier = last_full_months(recent[0])
+    older = last_full_months(earlier[0])
     extra = ensure_extra_hoster()
     scenarios = [
-        ("steadyhost", earlier, "rejected"),
+        ("steadyhost", older, "rejected"),
         (extra.slug, earlier, "approved"),
         ("bulkhost", recent, "draft"),
         ("cleanhost", recent, "submitted"),
@@ -188,5 +196,8 @@ def seed(stdout: TextIO) -> None:
         if Assessment.objects.filter(hoster=hoster).open().exists():
             continue
         shown = _scenario(state, hoster, questionnaire, period)
+        if state in WAITING_DAYS:
+            submitted_at = timezone.now() - timedelta(days=WAITING_DAYS[state], hours=3)
+            Assessment.objects.filter(hoster=hoster, period_start=period[0]).update(submitted_at=submitted_at)
         if shown:
             stdout.write(f"Demo assessment for {hoster.name}, {period[0]:%b %Y} to {period[1]:%b %Y}: {shown}\n")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 from portal.env import (
     cache_from_url,
@@ -19,6 +20,11 @@ from portal.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Local settings (`make run` writes `.env` for the demo); the real environment always wins over the file.
+ENV_FILE = env_str("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "django-insecure-local-demo-key-never-use-in-production"  # noqa: S105 - DEBUG only

@@ -2,6 +2,7 @@
 
 import os
 
+os.environ["ENV_FILE"] = ""  # the suite never reads a developer's `.env`
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

@@ -37,11 +37,10 @@ REVOCATION_REASON = (
 )
 
 
-def _periods(today: date) -> list[tuple[date, date]]:
-    """The last twelve full months, then the twelve months before those: the demo notices cover the recent half."""
-    recent = last_full_months(today)
-    earlier = last_full_months(recent[0])
-    return [recent, earlier]
+def _period(today: date) -> tuple[date, date]:
+    """The twelve full months before the last twelve: those hosters' current assessments (recent period) are still
+    open in the assessments demo, and a hoster has one assessment per period."""
+    return last_full_months(last_full_months(today)[0])
 
 
 def _approved_assessment(
@@ -74,19 +73,20 @@ def _approved_assessment(
 def _certify(
     hoster: Hoster, questionnaire: QuestionnaireVersion, answers: dict[str, str], actor: User | None
 ) -> Certificate | None:
-    """Certify on the most recent period whose verified score card is certifiable (tried without writing first)."""
+    """Certify on the year before the current period when its verified score card is certifiable (tried first)."""
     codes = [criterion.code for criterion in questionnaire.parsed.criteria]
-    for period in _periods(timezone.localdate()):
-        with transaction.atomic():
-            assessment = _approved_assessment(hoster, questionnaire, period, answers)
-            card = compute_scorecard(assessment, basis=Rating.Basis.VERIFIED, accepted=codes)
-            if not card.certifiable_by_score:
-                transaction.set_rollback(True)
-                continue
-            rating = save_rating(actor, assessment, basis=Rating.Basis.VERIFIED, accepted=codes)
-            # The demo's imagined auditor accepted every piece of evidence.
-            return issue_certificate_if_certifiable(assessment, rating, actor, evidence_accepted=lambda c, a: True)
-    return None
+    period = _period(timezone.localdate())
+    if Assessment.objects.filter(hoster=hoster, period_start=period[0]).exists():
+        return None
+    with transaction.atomic():
+        assessment = _approved_assessment(hoster, questionnaire, period, answers)
+        card = compute_scorecard(assessment, basis=Rating.Basis.VERIFIED, accepted=codes)
+        if not card.certifiable_by_score:
+            transaction.set_rollback(True)
+            return None
+        rating = save_rating(actor, assessment, basis=Rating.Basis.VERIFIED, accepted=codes)
+        # The demo's imagined auditor accepted every piece of evidence.
+        return issue_certificate_if_certifiable(assessment, rating, actor, evidence_accepted=lambda c, a: True)
 
 
 def seed(stdout: TextIO) -> None:

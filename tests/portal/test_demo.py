@@ -38,6 +38,27 @@ def test_every_demo_user_sees_a_dashboard(demo, language):
 
 
 @pytest.mark.django_db
+def test_the_demo_tells_a_coherent_story(demo):
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from assessments.models import Assessment
+    from scoring.certification.models import Certificate
+
+    twice = Assessment.objects.values("hoster", "period_start").annotate(n=Count("id")).filter(n__gt=1)
+    assert not twice, "a hoster has two assessments of one period"
+    waiting = Assessment.objects.open().exclude(status=Assessment.Status.DRAFT)
+    assert waiting.count() == 3
+    for assessment in waiting:
+        assert assessment.submitted_at < timezone.now() - timedelta(days=1), assessment
+    statuses = sorted(Certificate.objects.values_list("hoster__slug", "state"))
+    assert ("bulkhost", "suspended") in statuses and ("lapsedhost", "revoked") in statuses
+    assert {("cleanhost", "valid"), ("steadyhost", "valid")} <= set(statuses)
+
+
+@pytest.mark.django_db
 def test_demo_logins_work_with_the_published_password(demo):
     client = Client()
     response = client.post("/accounts/login/", {"login": "owner@bulkhost.example", "password": "demo-password-2026"})

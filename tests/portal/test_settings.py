@@ -102,3 +102,35 @@ def test_json_logs_are_one_object_per_line():
 def test_an_unknown_log_format_is_an_error():
     result = _manage("check", DEBUG="true", LOG_FORMAT="xml")
     assert result.returncode != 0 and "LOG_FORMAT='xml' is not one of plain, json" in result.stderr
+
+
+def _site_url(env_file: Path, **env: str) -> str:
+    code = "from django.conf import settings; print(settings.SITE_URL, settings.DEBUG)"
+    result = _manage("shell", "-v", "0", "-c", code, ENV_FILE=str(env_file), **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=true\nSITE_URL=http://demo.example:8123\n")
+    assert _site_url(env_file) == "http://demo.example:8123 True"
+    assert _site_url(env_file, SITE_URL="https://portal.example.org") == "https://portal.example.org True"
+
+
+def test_make_run_derives_site_url_from_host_and_keeps_a_file_of_ones_own(tmp_path):
+    (tmp_path / "Makefile").write_bytes((ROOT / "Makefile").read_bytes())
+
+    def make_env(*args: str) -> str:
+        clean = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST"}}
+        subprocess.run(["make", "-s", ".env", *args], cwd=tmp_path, env=clean, check=True, timeout=60)
+        return (tmp_path / ".env").read_text()
+
+    written = make_env("HOST=10.1.2.3:8080")
+    assert "SITE_URL=http://10.1.2.3:8080\n" in written
+    assert "ALLOWED_HOSTS=10.1.2.3,127.0.0.1,localhost\n" in written
+    assert "DEBUG=true\n" in written
+    assert "SITE_URL=http://127.0.0.1:8000\n" in make_env()  # a later plain `make run` follows HOST again
+    assert "SITE_URL=https://demo.example\n" in make_env("SITE_URL=https://demo.example")
+    (tmp_path / ".env").write_text("DEBUG=true\nSITE_URL=http://mine.example\n")
+    assert make_env("HOST=10.9.9.9:80") == "DEBUG=true\nSITE_URL=http://mine.example\n"
