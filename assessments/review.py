@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from assessments.answers import codes_in_question
 from assessments.attachments import evidence_satisfies
 from assessments.catalogue import Criterion
-from assessments.models import Answer, AnswerReview, Assessment, Assignment, Comment, Decision, Evidence, Snapshot
+from assessments.models import Answer, AnswerReview, Assessment, Assignment, Comment, Decision, Evidence
+from assessments.review_progress import AnswerState, ReviewProgress, review_progress
 from assessments.signals import assessment_approved
 from portal.access import require_supervisor
 from portal.audit import log_action
@@ -31,6 +32,25 @@ DISCUSSION_STATUSES = ASSIGNABLE_STATUSES
 
 class ReviewRefused(Refusal):
     """A review step the lifecycle or the input does not allow; the message tells the user why and what to do."""
+
+
+class ApprovalBlocked(ReviewRefused):
+    """Approval asked for while answers still lack a verdict; names them, unreviewed and in clarification apart."""
+
+    def __init__(self, progress: ReviewProgress) -> None:
+        self.open = progress.open
+        groups = [
+            (_("not reviewed: %(codes)s"), progress.codes_in(AnswerState.UNREVIEWED, AnswerState.CLARIFIED)),
+            (_("awaiting clarification: %(codes)s"), progress.asked),
+        ]
+        which = "; ".join(text % {"codes": ", ".join(codes)} for text, codes in groups if codes)
+        super().__init__(
+            _(
+                "Approval needs a verdict, accept or reject, on every answer: %(open)d of %(total)d are still open "
+                "(%(which)s). Review them first, or reject the assessment with your rationale."
+            )
+            % {"open": len(self.open), "total": progress.total, "which": which}
+        )
 
 
 # Who -------------------------------------------------------------------------------------------------------------
@@ -365,7 +385,7 @@ def post_comment(user: User, assessment: Assessment, body: str, criterion_code: 
 def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, *, send_mail: bool = True) -> Decision:
     """Approve or reject (in review → approved | rejected) with a written rationale.
 
-    Approval needs no answer still awaiting clarification (unreviewed answers simply do not count) and is
+    Approval needs a verdict (accepted or rejected) on every answer; rejection may come at any time. Approval is
     announced by `assessment_approved`: certification saves the verified rating (only accepted answers score),
     issues a certificate when it is certifiable, and records on the decision whether it was and why not.
     """
@@ -376,12 +396,9 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
         raise ReviewRefused(_("Choose to approve or to reject the assessment."))
     rationale = _clean_text(rationale, MAX_RATIONALE, _("Write the rationale for your decision."))
     if outcome == Decision.Outcome.APPROVED:
-        pending = codes_in_question(assessment)
-        if pending:
-            raise ReviewRefused(
-                _("%(codes)s still await clarification; accept or reject them before approving.")
-                % {"codes": ", ".join(pending)}
-            )
+        progress = review_progress(assessment)
+        if progress.open:
+            raise ApprovalBlocked(progress)
     previous = assessment.status
     assessment.status = outcome
     assessment.save(update_fields=["status", "updated_at"])
@@ -413,52 +430,6 @@ def decide(auditor: User, assessment: Assessment, outcome: str, rationale: str, 
         {"assessment": assessment, "hoster": assessment.hoster, "decision": decision},
     )
     return decision
-
-
-# What changed between rounds -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerChange:
-    """How one criterion's answer and evidence differ between two submissions."""
-
-    criterion: str
-    fields: list[tuple[str, Any, Any]] = field(default_factory=list)
-    evidence_added: list[dict[str, Any]] = field(default_factory=list)
-    evidence_removed: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _evidence_key(item: dict[str, Any]) -> tuple[str, str]:
-    return (item.get("kind", ""), item.get("sha256") or item.get("url", ""))
-
-
-def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, AnswerChange]:
-    """Per changed criterion: the answer fields that changed and the evidence added or removed."""
-    old, new = before.get("answers", {}), after.get("answers", {})
-    changes: dict[str, AnswerChange] = {}
-    for code in sorted(set(old) | set(new)):
-        was, now = old.get(code, {}), new.get(code, {})
-        fields = [
-            (name, was.get(name, ""), now.get(name, ""))
-            for name in ("value", "na", "justification", "comment")
-            if was.get(name, "") != now.get(name, "")
-        ]
-        was_evidence = {_evidence_key(item): item for item in was.get("evidence", [])}
-        now_evidence = {_evidence_key(item): item for item in now.get("evidence", [])}
-        added = [item for key, item in now_evidence.items() if key not in was_evidence]
-        removed = [item for key, item in was_evidence.items() if key not in now_evidence]
-        if fields or added or removed:
-            changes[code] = AnswerChange(code, fields, added, removed)
-    return changes
-
-
-def changes_since_last_round(assessment: Assessment) -> dict[str, AnswerChange] | None:
-    """The diff of the two latest submissions, or None before there has been a second round."""
-    latest_two = list(Snapshot.objects.filter(assessment=assessment).order_by("-created_at", "-id")[:2])
-    if len(latest_two) < 2:
-        return None
-    newer, older = latest_two
-    return snapshot_diff(older.data, newer.data)
 
 
 # Timeline --------------------------------------------------------------------------------------------------------

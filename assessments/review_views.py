@@ -1,4 +1,4 @@
-"""Review pages: the supervisor's assignment list, the auditor's queue, the review page, evidence inline, timeline."""
+"""Review pages: the supervisor's assignments, the auditor's queue, the review workspace, evidence inline, timeline."""
 
 from __future__ import annotations
 
@@ -17,17 +17,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import review
 from assessments.access import get_assessment_for
-from assessments.answers import codes_in_question
-from assessments.attachments import evidence_rule_text
 from assessments.downloads import evidence_file_response
-from assessments.models import AnswerReview, Assessment, Comment, Decision, Evidence
+from assessments.models import Assessment, Comment, Decision, Evidence
+from assessments.review_workspace import (
+    SUMMARY,
+    ReviewRecords,
+    pane_url,
+    read_records,
+    review_items,
+    section_of,
+    summary_context,
+    thread_label,
+    workspace_context,
+)
 from portal.access import AuthenticatedHttpRequest, require_auditor, require_supervisor
 from portal.models import Role, User
 from portal.refusals import show_refusal
-
-TEXT_PREVIEW_BYTES = 256 * 1024
-TEXT_TYPES = {"csv", "txt"}
-
 
 # Supervisor: assignment ------------------------------------------------------------------------------------------
 
@@ -91,119 +96,102 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "assessments/review/queue.html", {"sections": sections})
 
 
-# The review page -------------------------------------------------------------------------------------------------
+# The review workspace ------------------------------------------------------------------------------------------
 
 
-def _text_preview(evidence: Evidence) -> tuple[str, bool]:
-    with evidence.file.open("rb") as stored:
-        content = stored.read(TEXT_PREVIEW_BYTES + 1)
-    return content[:TEXT_PREVIEW_BYTES].decode("utf-8", errors="replace"), len(content) > TEXT_PREVIEW_BYTES
+def _pane_of(assessment: Assessment, requested: str) -> str:
+    """The pane asked for: the summary, or a section of the questionnaire; anything else is not a page."""
+    if requested in ("", SUMMARY):
+        return SUMMARY
+    if section_of(assessment, requested) is None:
+        raise Http404
+    return requested
 
 
-def _evidence_items(evidence: list[Evidence]) -> list[dict[str, Any]]:
-    items = []
-    for item in evidence:
-        check = review.check_evidence(item)
-        entry: dict[str, Any] = {"evidence": item, "check": check, "pdf": False, "text": None, "truncated": False}
-        if item.kind == Evidence.Kind.FILE and check.ok:
-            entry["pdf"] = item.detected_type == "pdf"
-            if item.detected_type in TEXT_TYPES:
-                entry["text"], entry["truncated"] = _text_preview(item)
-        items.append(entry)
-    return items
+def _next_link(assessment: Assessment, records: ReviewRecords, next_code: str | None) -> dict[str, Any]:
+    if next_code is None:
+        return {"next_code": None, "next_url": ""}
+    base = reverse("assessments:review", args=[assessment.pk])
+    return {"next_code": next_code, "next_url": pane_url(base, records.progress.section_of[next_code], next_code)}
 
 
-def _review_context(request: AuthenticatedHttpRequest, assessment: Assessment) -> dict[str, Any]:
-    user = request.user
-    answers = {a.criterion_code: a for a in assessment.answers.prefetch_related("evidence")}
-    in_force = AnswerReview.objects.in_force(assessment)
-    history: dict[str, list[AnswerReview]] = defaultdict(list)
-    for item in AnswerReview.objects.filter(assessment=assessment).select_related("reviewer").order_by("created_at"):
-        history[item.criterion_code].append(item)
-    threads: dict[str, list[Comment]] = defaultdict(list)
-    for comment in Comment.objects.filter(assessment=assessment).select_related("author"):
-        threads[comment.criterion_code].append(comment)
-    changes = review.changes_since_last_round(assessment)
-    sections = []
-    for section in assessment.questionnaire.parsed.sections:
-        items = []
-        for criterion in section.criteria:
-            answer = answers.get(criterion.code)
-            items.append(
-                {
-                    "criterion": criterion,
-                    "answer": answer,
-                    "evidence": _evidence_items(list(answer.evidence.all())) if answer else [],
-                    "evidence_rule": evidence_rule_text(criterion.evidence),
-                    "review": in_force.get(criterion.code),
-                    "history": history.get(criterion.code, []),
-                    "thread": threads.get(criterion.code, []),
-                    "change": changes.get(criterion.code) if changes else None,
-                }
-            )
-        sections.append({"section": section, "items": items})
-    reviewed = sum(1 for code in in_force if code in assessment.questionnaire.criteria_by_code)
-    is_reviewer = review.is_reviewer(user, assessment)
-    context: dict[str, Any] = {
-        "assessment": assessment,
-        "questionnaire": assessment.questionnaire.parsed,
-        "sections": sections,
-        "assessment_thread": threads.get("", []),
-        "changes": changes,
-        "auditors": review.auditors_of(assessment),
-        "decision": Decision.objects.filter(assessment=assessment).select_related("decided_by").first(),
-        "is_reviewer": is_reviewer,
-        "can_review": is_reviewer and assessment.status == Assessment.Status.IN_REVIEW,
-        "can_comment": review.can_comment(user, assessment),
-        "can_assign": user.is_supervisor and assessment.status in review.ASSIGNABLE_STATUSES,
-        "in_question": codes_in_question(assessment),
-        "reviewed_count": reviewed,
-        "criteria_count": len(assessment.questionnaire.criteria_by_code),
-        "decisions": AnswerReview.Decision.choices,
-        "errors": {},
-        "posted": {},
-    }
-    if context["can_assign"]:
-        context["eligible"] = review.eligible_auditors(assessment)
-    return context
-
-
-def _render_review(
+def _render_workspace(
     request: AuthenticatedHttpRequest,
     assessment: Assessment,
+    pane: str,
     *,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context = _review_context(request, assessment)
+    records = read_records(assessment)
+    context = workspace_context(request.user, assessment, records)
+    if pane == SUMMARY:
+        context.update(summary_context(records))
+        next_code = records.progress.next_to_do()
+    else:
+        section = section_of(assessment, pane)
+        assert section is not None  # _pane_of checked it
+        sections = list(assessment.questionnaire.parsed.sections)
+        index = sections.index(section)
+        context.update(
+            pane=section.code,
+            section=section,
+            items=review_items(records, section.criteria),
+            previous_section=sections[index - 1] if index > 0 else None,
+            next_section=sections[index + 1] if index + 1 < len(sections) else None,
+        )
+        next_code = records.progress.next_in_or_after(section.code)
+    context.update(_next_link(assessment, records, next_code))
     context["errors"] = errors or {}
     context["posted"] = request.POST if request.method == "POST" else {}
+    context["saved"] = request.GET.get("saved", "")
     return render(request, "assessments/review/review.html", context, status=status)
 
 
 @require_GET
 def review_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Every answer with its evidence inline, the metrics and the score card; actions for the assigned auditor."""
-    return _render_review(request, get_assessment_for(request.user, pk))
+    """The workspace: the summary and decision, or one section's answers with their evidence beside them."""
+    assessment = get_assessment_for(request.user, pk)
+    return _render_workspace(request, assessment, _pane_of(assessment, request.GET.get("section", "")))
 
 
-def _back_to(assessment: Assessment, anchor: str = "") -> HttpResponse:
-    return redirect(f"{reverse('assessments:review', args=[assessment.pk])}{'#' + anchor if anchor else ''}")
+def _render_item(
+    request: AuthenticatedHttpRequest, assessment: Assessment, code: str, *, error: str = ""
+) -> HttpResponse:
+    """One answer's card after an in-place verdict, with the progress and the section navigation out of band."""
+    records = read_records(assessment)
+    context = workspace_context(request.user, assessment, records)
+    criterion = context["criteria"][code]
+    context.update(
+        pane=criterion.section,
+        item=review_items(records, [criterion])[0],
+        errors={code: error} if error else {},
+        posted=request.POST if error else {},
+        saved="" if error else code,
+        **_next_link(assessment, records, records.progress.next_to_do(code)),
+    )
+    return render(request, "assessments/review/_item_saved.html", context)
 
 
 @require_POST
 def review_answer(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    """Record a verdict: htmx gets the card back in place, a plain post goes back to the card."""
     assessment = get_assessment_for(request.user, pk)
-    if code not in assessment.questionnaire.criteria_by_code:
+    criterion = assessment.questionnaire.criteria_by_code.get(code)
+    if criterion is None:
         raise Http404
     try:
-        item = review.review_answer(
+        review.review_answer(
             request.user, assessment, code, request.POST.get("decision", ""), request.POST.get("note", "")
         )
     except review.ReviewRefused as exc:
-        return _render_review(request, assessment, errors={code: str(exc)}, status=400)
-    messages.success(request, _("%(code)s: %(decision)s.") % {"code": code, "decision": item.get_decision_display()})
-    return _back_to(assessment, f"crit-{code}")
+        if request.htmx:
+            return _render_item(request, assessment, code, error=str(exc))
+        return _render_workspace(request, assessment, criterion.section, errors={code: str(exc)}, status=400)
+    if request.htmx:
+        return _render_item(request, assessment, code)
+    base = reverse("assessments:review", args=[assessment.pk])
+    return redirect(f"{base}?section={criterion.section}&saved={code}#crit-{code}")
 
 
 @require_POST
@@ -212,11 +200,11 @@ def request_changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         codes = review.request_changes(request.user, assessment, request.POST.get("message", ""))
     except review.ReviewRefused as exc:
-        return _render_review(request, assessment, errors={"changes": str(exc)}, status=400)
+        return _render_workspace(request, assessment, SUMMARY, errors={"changes": str(exc)}, status=400)
     messages.success(
         request, _("Changes requested for %(codes)s; the hoster has been told.") % {"codes": ", ".join(codes)}
     )
-    return _back_to(assessment)
+    return redirect("assessments:review", pk=assessment.pk)
 
 
 @require_POST
@@ -227,7 +215,7 @@ def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request.user, assessment, request.POST.get("outcome", ""), request.POST.get("rationale", "")
         )
     except review.ReviewRefused as exc:
-        return _render_review(request, assessment, errors={"decision": str(exc)}, status=400)
+        return _render_workspace(request, assessment, SUMMARY, errors={"decision": str(exc)}, status=400)
     if decision.outcome == Decision.Outcome.REJECTED:
         messages.success(request, _("The assessment has been rejected."))
     elif decision.certificate_serial:
@@ -240,21 +228,42 @@ def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The assessment has been approved and is certifiable."))
     else:
         messages.success(request, _("The assessment has been approved; it does not certify."))
-    return _back_to(assessment)
+    return redirect("assessments:review", pk=assessment.pk)
+
+
+def _thread_context(request: AuthenticatedHttpRequest, assessment: Assessment, code: str) -> dict[str, Any]:
+    criterion = assessment.questionnaire.criteria_by_code.get(code)
+    return {
+        "assessment": assessment,
+        "code": code,
+        "thread": list(Comment.objects.filter(assessment=assessment, criterion_code=code).select_related("author")),
+        "label": thread_label(criterion.code if criterion else ""),
+        "can_comment": review.can_comment(request.user, assessment),
+    }
 
 
 @require_POST
 def comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Send a message: htmx gets the thread back in place, a plain post goes back to the thread."""
     assessment = get_assessment_for(request.user, pk)
     code = request.POST.get("criterion", "")
-    if code and code not in assessment.questionnaire.criteria_by_code:
+    criterion = assessment.questionnaire.criteria_by_code.get(code)
+    if code and criterion is None:
         raise Http404
+    pane = criterion.section if criterion else SUMMARY
     try:
         review.post_comment(request.user, assessment, request.POST.get("body", ""), code)
     except review.ReviewRefused as exc:
-        return _render_review(request, assessment, errors={f"comment-{code}": str(exc)}, status=400)
+        if request.htmx:
+            context = {**_thread_context(request, assessment, code), "error": str(exc), "body": request.POST["body"]}
+            return render(request, "assessments/review/_thread.html", context)
+        return _render_workspace(request, assessment, pane, errors={f"comment-{code}": str(exc)}, status=400)
+    if request.htmx:
+        context = {**_thread_context(request, assessment, code), "sent": True}
+        return render(request, "assessments/review/_thread.html", context)
     messages.success(request, _("Your message has been sent."))
-    return _back_to(assessment, f"thread-{code or 'assessment'}")
+    base = reverse("assessments:review", args=[assessment.pk])
+    return redirect(f"{base}?section={pane}#thread-{code or 'assessment'}")
 
 
 @require_GET

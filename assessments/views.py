@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.access import get_assessment_for, role_in
 from assessments.answers import AssessmentLocked, codes_in_question, progress_of, save_answer
 from assessments.attachments import attach_evidence_file, attach_evidence_url, evidence_rule_text, remove_evidence
-from assessments.catalogue import Section
+from assessments.catalogue import Criterion, Section
 from assessments.downloads import evidence_file_response
 from assessments.evidence import EvidenceRefused
 from assessments.forms import AnswerForm, EvidenceForm, StartAssessmentForm
@@ -94,6 +94,33 @@ def _section_of(assessment: Assessment, code: str) -> Section:
     raise Http404
 
 
+def _item(
+    context: dict[str, Any],
+    criterion: Criterion,
+    answer: Answer | None,
+    form: AnswerForm | None = None,
+    *,
+    feedback: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One question of a section page: its answer form, its evidence block and the feedback of the last action."""
+    assessment: Assessment = context["assessment"]
+    # While changes are requested only the answers in question stay open.
+    editable = context["can_edit"] and (
+        assessment.status != Assessment.Status.CHANGES_REQUESTED or criterion.code in context["in_question"]
+    )
+    return {
+        "criterion": criterion,
+        "editable": editable,
+        "in_question": criterion.code in context["in_question"],
+        "form": form or AnswerForm.for_answer(criterion, answer, disabled=not editable),
+        "answer": answer,
+        "evidence": list(answer.evidence.all()) if answer else [],
+        "evidence_form": EvidenceForm(criterion),
+        "evidence_rule": evidence_rule_text(criterion.evidence),
+        **{f"evidence_{key}": value for key, value in (feedback or {}).items()},
+    }
+
+
 def _render_section(
     request: AuthenticatedHttpRequest,
     assessment: Assessment,
@@ -106,26 +133,10 @@ def _render_section(
         answer.criterion_code: answer
         for answer in assessment.answers.prefetch_related("evidence").select_related("updated_by")
     }
-    items = []
-    for criterion in section.criteria:
-        answer = answers.get(criterion.code)
-        # While changes are requested only the answers in question stay open.
-        editable = context["can_edit"] and (
-            assessment.status != Assessment.Status.CHANGES_REQUESTED or criterion.code in context["in_question"]
-        )
-        form = (bound or {}).get(criterion.code) or AnswerForm.for_answer(criterion, answer, disabled=not editable)
-        items.append(
-            {
-                "criterion": criterion,
-                "editable": editable,
-                "in_question": criterion.code in context["in_question"],
-                "form": form,
-                "answer": answer,
-                "evidence": list(answer.evidence.all()) if answer else [],
-                "evidence_form": EvidenceForm(criterion),
-                "evidence_rule": evidence_rule_text(criterion.evidence),
-            }
-        )
+    items = [
+        _item(context, criterion, answers.get(criterion.code), (bound or {}).get(criterion.code))
+        for criterion in section.criteria
+    ]
     sections = list(assessment.questionnaire.parsed.sections)
     index = sections.index(section)
     context.update(
@@ -148,9 +159,7 @@ def section(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpRespon
 def answer(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
     """Save one answer: an htmx autosave gets the status fragment and the new progress, a plain post a redirect."""
     assessment = get_assessment_for(request.user, pk, write=True)
-    criterion = assessment.questionnaire.criteria_by_code.get(code)
-    if criterion is None:
-        raise Http404
+    criterion = _criterion_of(assessment, code)
     form = AnswerForm(criterion, request.POST)
     saved: Answer | None = None
     if form.is_valid() and form.cleaned_answer is not None:
@@ -179,33 +188,73 @@ def answer(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpRespons
     return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}")
 
 
-@require_POST
-def evidence_add(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
-    assessment = get_assessment_for(request.user, pk, write=True)
+def _criterion_of(assessment: Assessment, code: str) -> Criterion:
     criterion = assessment.questionnaire.criteria_by_code.get(code)
     if criterion is None:
         raise Http404
-    form = EvidenceForm(criterion, request.POST, request.FILES)
-    target = f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}"
-    if not form.is_valid():
-        for error in form.errors.get("__all__", []) + form.errors.get("url", []) + form.errors.get("file", []):
-            messages.error(request, f"{code}: {error}")
-        return redirect(target)
+    return criterion
+
+
+def _evidence_feedback(
+    request: AuthenticatedHttpRequest,
+    assessment: Assessment,
+    criterion: Criterion,
+    *,
+    error: str,
+    done: str,
+    **extra: str,
+) -> HttpResponse:
+    """The outcome of adding or removing evidence, at the question it concerns.
+
+    htmx swaps the question's evidence block: a refusal appears in it at the field (which takes focus), a
+    confirmation in the live region beside it. Without JavaScript the section is shown again at the question,
+    the outcome as a message.
+    """
+    code = criterion.code
+    if request.htmx:
+        context = _context(request, assessment)
+        answer = assessment.answers.prefetch_related("evidence").filter(criterion_code=code).first()
+        shown = error.removeprefix(f"{code}: ")
+        item = _item(context, criterion, answer, feedback={"error": shown, "done": done, **extra})
+        return render(request, "assessments/_evidence_response.html", {**context, "item": item})
+    if error:
+        messages.error(request, error if error.startswith(f"{code}:") else f"{code}: {error}")
+    else:
+        messages.success(request, done)
+    return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}")
+
+
+def _add_evidence(request: AuthenticatedHttpRequest, assessment: Assessment, code: str, form: EvidenceForm) -> str:
+    """Attach the form's document or web address; the confirmation, or EvidenceRefused/ValidationError."""
     upload = form.cleaned_data.get("file")
-    try:
-        if upload is not None:
-            evidence = attach_evidence_file(request.user, assessment, code, upload, upload.name)
-            messages.success(
-                request, _("%(code)s: document %(name)s added.") % {"code": code, "name": evidence.original_name}
-            )
-        else:
-            attach_evidence_url(request.user, assessment, code, form.cleaned_data["url"])
-            messages.success(request, _("%(code)s: web address added.") % {"code": code})
-    except EvidenceRefused as refusal:
-        show_refusal(request, refusal)
-    except ValidationError as exc:
-        messages.error(request, f"{code}: {' '.join(exc.messages)}")
-    return redirect(target)
+    if upload is not None:
+        evidence = attach_evidence_file(request.user, assessment, code, upload, upload.name)
+        return _("%(code)s: document %(name)s added.") % {"code": code, "name": evidence.original_name}
+    attach_evidence_url(request.user, assessment, code, form.cleaned_data["url"])
+    return _("%(code)s: web address added.") % {"code": code}
+
+
+@require_POST
+def evidence_add(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, write=True)
+    criterion = _criterion_of(assessment, code)
+    form = EvidenceForm(criterion, request.POST, request.FILES)
+    error, done = "", ""
+    if not form.is_valid():
+        error = " ".join(str(message) for name in ("__all__", "url", "file") for message in form.errors.get(name, []))
+    else:
+        try:
+            done = _add_evidence(request, assessment, code, form)
+        except EvidenceRefused as refusal:
+            error = str(refusal)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    # The refused field: the one that was filled in (the document when both or neither were).
+    typed_url = request.POST.get("url", "").strip()
+    field = "url" if criterion.evidence == "url" or (typed_url and not request.FILES.get("file")) else "file"
+    return _evidence_feedback(
+        request, assessment, criterion, error=error, done=done, error_field=field, url=typed_url if error else ""
+    )
 
 
 def _evidence_of(assessment: Assessment, evidence_pk: int) -> Evidence:
@@ -226,11 +275,10 @@ def evidence_download(request: AuthenticatedHttpRequest, pk: int, evidence_pk: i
 def evidence_remove(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, write=True)
     evidence = _evidence_of(assessment, evidence_pk)
-    code = evidence.answer.criterion_code
+    criterion = _criterion_of(assessment, evidence.answer.criterion_code)
     remove_evidence(request.user, assessment, evidence)
-    messages.success(request, _("%(code)s: evidence removed.") % {"code": code})
-    criterion = assessment.questionnaire.criteria_by_code[code]
-    return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}")
+    done = _("%(code)s: evidence removed.") % {"code": criterion.code}
+    return _evidence_feedback(request, assessment, criterion, error="", done=done)
 
 
 @require_POST

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import api, views
+from portal import api, legal_views, views
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's throttled login
 admin.site.site_header = "Good Hoster portal"
@@ -23,6 +23,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("health/", views.health, name="health"),
+    path("privacy/", legal_views.privacy, name="privacy"),
+    path("accessibility/", legal_views.accessibility, name="accessibility"),
     path("audit/", include("portal.audit_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),

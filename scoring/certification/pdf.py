@@ -1,4 +1,8 @@
-"""The certificate PDF (reportlab) in named drawing steps; its colours, styles and helpers serve the monitor report."""
+"""The certificate PDF (reportlab) in named drawing steps; its colours, styles and helpers serve the monitor report.
+
+The certificate is a public document that travels (a hoster shows it to customers abroad), so it speaks both of the
+site's languages: every text in the document's first language, then in the other, smaller and muted.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,8 @@ GRADE_COLOURS = {
     "D": colors.HexColor("#c05621"),
     "F": colors.HexColor("#b42318"),
 }
-BUCKET_COLOURS = (colors.HexColor("#1d7a46"), colors.HexColor("#d69e2e"), colors.HexColor("#b42318"))
+# Removal time: within the norm, later within 48 hours, over 48 hours or never (publication.charts.removal_time_bars).
+BUCKET_COLOURS = (colors.HexColor("#1d7a46"), colors.HexColor("#b7791f"), colors.HexColor("#b42318"))
 
 _BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=10, leading=13, textColor=colors.black)
 STYLES = {
@@ -52,6 +57,7 @@ STYLES = {
     "cell": ParagraphStyle("cell", _BASE, fontSize=9, leading=11),
     "cell_bold": ParagraphStyle("cell_bold", _BASE, fontName="Helvetica-Bold", fontSize=9, leading=11),
     "title": ParagraphStyle("title", _BASE, fontName="Helvetica-Bold", fontSize=20, leading=24, textColor=NAVY),
+    "second": ParagraphStyle("second", _BASE, fontName="Helvetica-Oblique", fontSize=8.5, leading=11, textColor=MUTED),
 }
 PRODUCER = "Good Hoster portal"
 MARGIN = 20 * mm
@@ -94,6 +100,20 @@ def in_language(render: Callable[[Any, str], bytes], subject: Any, language: str
         return render(subject, translation.get_language())
 
 
+def in_each(languages: Sequence[str], text: Callable[[], str]) -> list[str]:
+    """`text()` once in each language, in that order (dates and numbers as each language writes them)."""
+    texts = []
+    for language in languages:
+        with translation.override(language):
+            texts.append(text())
+    return texts
+
+
+def document_languages(first: str) -> tuple[str, ...]:
+    """The site's languages with `first` first."""
+    return (first, *(code for code, _name in settings.LANGUAGES if code != first))
+
+
 # --- the certificate ------------------------------------------------------------------------------------------
 
 
@@ -121,97 +141,126 @@ class GradeSeal(Flowable):  # type: ignore[misc]  # reportlab ships no type hint
 
 
 def render_certificate_pdf(certificate: Certificate, language: str | None = None) -> bytes:
-    """The certificate as an A4 PDF: byte-for-byte the same for the same certificate and language."""
+    """The certificate as an A4 PDF in both languages, `language` (the site's default when None) first:
+    byte-for-byte the same for the same certificate and language."""
     return in_language(_render_certificate, certificate, language)
 
 
 def _render_certificate(certificate: Certificate, language: str) -> bytes:
+    languages = document_languages(language)
     buffer = io.BytesIO()
     doc = document(
         buffer,
         language=language,
-        title=_("Good Hoster certificate %(serial)s") % {"serial": certificate.serial},
+        title=" / ".join(
+            in_each(languages, lambda: _("Good Hoster certificate %(serial)s") % {"serial": certificate.serial})
+        ),
         subject=certificate.hoster.name,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
-        topMargin=46 * mm,
-        bottomMargin=22 * mm,
+        topMargin=48 * mm,
+        bottomMargin=24 * mm,
     )
     story = [
-        *_dedication(certificate.hoster),
-        Spacer(0, 8 * mm),
-        _headline(certificate, language),
-        Spacer(0, 8 * mm),
-        _verification(certificate),
+        *_dedication(certificate.hoster, languages),
+        Spacer(0, 6 * mm),
+        _headline(certificate, languages),
+        Spacer(0, 6 * mm),
+        _verification(certificate, languages),
     ]
-    on_page = partial(_on_certificate_page, serial=certificate.serial)
+    on_page = partial(_on_certificate_page, serial=certificate.serial, languages=languages)
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
-def _on_certificate_page(canvas: Canvas, doc: SimpleDocTemplate, *, serial: str) -> None:
+def _bilingual(texts: Sequence[str], style: ParagraphStyle, second: ParagraphStyle | None = None) -> list[Flowable]:
+    """A text in the first language in `style`, then in the others (when they differ) in the muted `second`."""
+    first, *others = texts
+    second = second or ParagraphStyle(f"{style.name}-second", STYLES["second"], alignment=style.alignment)
+    return [Paragraph(escape(first), style), *(Paragraph(escape(text), second) for text in others if text != first)]
+
+
+def _on_certificate_page(canvas: Canvas, doc: SimpleDocTemplate, *, serial: str, languages: Sequence[str]) -> None:
     canvas.saveState()
-    _draw_letterhead(canvas, serial)
-    _draw_footer(canvas, serial)
+    _draw_letterhead(canvas, serial, languages)
+    _draw_footer(canvas, serial, languages)
     canvas.restoreState()
 
 
-def _draw_letterhead(canvas: Canvas, serial: str) -> None:
-    """A navy band with an accent line: the title, what it is about, and the serial on the right."""
+def _draw_letterhead(canvas: Canvas, serial: str, languages: Sequence[str]) -> None:
+    """A navy band with an accent line: the title and what it is about in both languages, the serial on the right."""
     width, height = A4
+    title, title_second = in_each(languages, lambda: _("Good Hoster certificate"))[:2]
+    about = in_each(languages, lambda: _("Preventing and removing child sexual abuse material"))
     canvas.setFillColor(NAVY)
-    canvas.rect(0, height - 34 * mm, width, 34 * mm, stroke=0, fill=1)
+    canvas.rect(0, height - 38 * mm, width, 38 * mm, stroke=0, fill=1)
     canvas.setFillColor(ACCENT)
-    canvas.rect(0, height - 36 * mm, width, 2 * mm, stroke=0, fill=1)
+    canvas.rect(0, height - 40 * mm, width, 2 * mm, stroke=0, fill=1)
     canvas.setFillColor(colors.white)
     canvas.setFont("Helvetica-Bold", 22)
-    canvas.drawString(MARGIN, height - 19 * mm, _("Good Hoster certificate"))
-    canvas.setFont("Helvetica", 10)
-    canvas.drawString(MARGIN, height - 26 * mm, _("Preventing and removing child sexual abuse material"))
+    canvas.drawString(MARGIN, height - 16 * mm, title)
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(MARGIN, height - 22.5 * mm, title_second)
+    canvas.setFont("Helvetica", 9)
+    for index, text in enumerate(about[:2]):
+        canvas.drawString(MARGIN, height - (29 + 4.5 * index) * mm, text)
     canvas.setFont("Helvetica-Bold", 11)
-    canvas.drawRightString(width - MARGIN, height - 19 * mm, serial)
+    canvas.drawRightString(width - MARGIN, height - 16 * mm, serial)
 
 
-def _draw_footer(canvas: Canvas, serial: str) -> None:
-    """A rule, who issued it and where its status lives, and the serial again."""
+def _draw_footer(canvas: Canvas, serial: str, languages: Sequence[str]) -> None:
+    """A rule, who issued it and where its status lives (in both languages), and the serial again."""
     width = A4[0]
     canvas.setStrokeColor(RULE)
-    canvas.line(MARGIN, 16 * mm, width - MARGIN, 16 * mm)
+    canvas.line(MARGIN, 18 * mm, width - MARGIN, 18 * mm)
     canvas.setFillColor(MUTED)
     canvas.setFont("Helvetica", 7.5)
-    canvas.drawString(
-        MARGIN, 11 * mm, _("Issued by the Good Hoster portal. Only the verification page shows the current status.")
+    notes = in_each(
+        languages, lambda: _("Issued by the Good Hoster portal. Only the verification page shows the current status.")
     )
-    canvas.drawRightString(width - MARGIN, 11 * mm, serial)
+    for index, text in enumerate(notes[:2]):
+        canvas.drawString(MARGIN, (13.5 - 4 * index) * mm, text)
+    canvas.drawRightString(width - MARGIN, 13.5 * mm, serial)
 
 
-def _dedication(hoster: Hoster) -> list[Flowable]:
+def _dedication(hoster: Hoster, languages: Sequence[str]) -> list[Flowable]:
     """Whom the certificate is for, by name and website, and what it says of them."""
+    intro = ParagraphStyle("intro", STYLES["body"], fontSize=9.5, leading=12.5, alignment=TA_CENTER, textColor=MUTED)
     return [
-        Paragraph(_("This certifies that"), STYLES["kicker"]),
+        Paragraph(escape(" / ".join(in_each(languages, lambda: _("This certifies that")))), STYLES["kicker"]),
         Spacer(0, 3 * mm),
-        Paragraph(escape(hoster.name), STYLES["hoster"]),
+        Paragraph(escape(hoster.name), _name_style(hoster.name)),
         Spacer(0, 1 * mm),
         Paragraph(escape(hoster.website or hoster.slug), STYLES["website"]),
         Spacer(0, 4 * mm),
-        Paragraph(
-            _(
-                "meets the Good Hoster criteria for preventing and removing child sexual abuse material: know your"
-                " customer, customer contracts, hash checks, notice handling and commitment, together with its"
-                " measured removal times. An independent auditor verified the self-assessment and its evidence."
+        *_bilingual(
+            in_each(
+                languages,
+                lambda: _(
+                    "meets the Good Hoster criteria for preventing and removing child sexual abuse material: know your"
+                    " customer, customer contracts, hash checks, notice handling and commitment, together with its"
+                    " measured removal times. An independent auditor verified the self-assessment and its evidence."
+                ),
             ),
-            ParagraphStyle("intro", STYLES["body"], alignment=TA_CENTER, textColor=MUTED),
+            intro,
+            ParagraphStyle("intro-second", STYLES["second"], alignment=TA_CENTER, spaceBefore=1.5 * mm),
         ),
     ]
 
 
-def _headline(certificate: Certificate, language: str) -> Table:
+def _name_style(name: str) -> ParagraphStyle:
+    """The hoster's name large, smaller as it grows (up to 200 characters), so the certificate keeps to one page."""
+    size = 26 if len(name) <= 32 else 19 if len(name) <= 70 else 13
+    return ParagraphStyle("hoster-sized", STYLES["hoster"], fontSize=size, leading=size * 1.2)
+
+
+def _headline(certificate: Certificate, languages: Sequence[str]) -> Table:
     """The grade seal beside the score of every section."""
     section_block = [
-        Paragraph(_("Score per section"), STYLES["h2"]),
+        Paragraph(escape(" / ".join(in_each(languages, lambda: _("Score per section")))), STYLES["h2"]),
         Spacer(0, 2 * mm),
-        _section_scores(certificate.section_scores, language),
+        _section_scores(certificate.section_scores, languages),
     ]
     headline = Table(
         [[GradeSeal(certificate.grade, certificate.score), section_block]],
@@ -221,12 +270,14 @@ def _headline(certificate: Certificate, language: str) -> Table:
     return headline
 
 
-def _section_scores(sections: Sequence[dict[str, Any]], language: str) -> Table:
-    """Per section its title, a bar of its score and the score."""
+def _section_scores(sections: Sequence[dict[str, Any]], languages: Sequence[str]) -> Table:
+    """Per section its title (in both languages), a bar of its score and the score."""
     table = Table(
         [
             [
-                Paragraph(escape(section["title"].get(language) or section["code"]), STYLES["cell"]),
+                _bilingual(
+                    [section["title"].get(language) or section["code"] for language in languages], STYLES["cell"]
+                ),
                 _score_bar(section["score"]),
                 Paragraph(number(section["score"], 1), STYLES["cell_bold"]),
             ]
@@ -241,8 +292,8 @@ def _section_scores(sections: Sequence[dict[str, Any]], language: str) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (2, 0), (2, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ]
         )
@@ -258,10 +309,13 @@ def _score_bar(score: float | None, width: float = 55 * mm, height: float = 3.2 
     return drawing
 
 
-def _verification(certificate: Certificate) -> Table:
+def _verification(certificate: Certificate, languages: Sequence[str]) -> Table:
     """The certificate's details beside its QR code, and below them how to verify it."""
     block = Table(
-        [[_details(certificate), _qr_code(certificate.verify_url)], [_how_to_verify(certificate.verify_url), ""]],
+        [
+            [_details(certificate, languages), _qr_code(certificate.verify_url)],
+            [_how_to_verify(certificate.verify_url, languages), ""],
+        ],
         colWidths=(FULL_WIDTH - QR_COLUMN, QR_COLUMN),
     )
     block.setStyle(
@@ -272,29 +326,36 @@ def _verification(certificate: Certificate) -> Table:
                 ("SPAN", (0, 1), (1, 1)),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 1), (-1, 1), 6 * mm),
+                ("TOPPADDING", (0, 1), (-1, 1), 5 * mm),
             ]
         )
     )
     return block
 
 
-def _details(certificate: Certificate) -> Table:
-    period = _("%(start)s to %(end)s") % {"start": day(certificate.period_start), "end": day(certificate.period_end)}
+def _details(certificate: Certificate, languages: Sequence[str]) -> Table:
+    """Label and value per row, each in both languages where they differ (a date's month, a word)."""
+
+    def period() -> str:
+        return _("%(start)s to %(end)s") % {"start": day(certificate.period_start), "end": day(certificate.period_end)}
+
     rows = [
-        (_("Serial"), certificate.serial),
-        (_("Issued"), day(certificate.issued_at)),
-        (_("Valid until"), day(certificate.valid_until)),
-        (_("Measurement period"), period),
-        (_("Scoring model"), certificate.scoring_model_label),
-        (_("Questionnaire"), certificate.questionnaire_label),
+        (lambda: _("Serial"), lambda: certificate.serial),
+        (lambda: _("Issued"), lambda: day(certificate.issued_at)),
+        (lambda: _("Valid until"), lambda: day(certificate.valid_until)),
+        (lambda: _("Measurement period"), period),
+        (lambda: _("Scoring model"), lambda: certificate.scoring_model_label),
+        (lambda: _("Questionnaire"), lambda: certificate.questionnaire_label),
     ]
     table = Table(
         [
-            [Paragraph(escape(label), STYLES["small"]), Paragraph(escape(value), STYLES["cell_bold"])]
+            [
+                Paragraph(escape(" / ".join(in_each(languages, label))), STYLES["small"]),
+                _bilingual(in_each(languages, value), STYLES["cell_bold"]),
+            ]
             for label, value in rows
         ],
-        colWidths=(38 * mm, FULL_WIDTH - 38 * mm - QR_COLUMN),
+        colWidths=(40 * mm, FULL_WIDTH - 40 * mm - QR_COLUMN),
         hAlign="LEFT",
     )
     table.setStyle(
@@ -302,8 +363,8 @@ def _details(certificate: Certificate) -> Table:
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ]
         )
@@ -318,12 +379,15 @@ def _qr_code(value: str, size: float = 34 * mm) -> Drawing:
     return drawing
 
 
-def _how_to_verify(verify_url: str) -> list[Flowable]:
+def _how_to_verify(verify_url: str, languages: Sequence[str]) -> list[Flowable]:
     return [
-        Paragraph(_("Verify this certificate"), STYLES["h2"]),
+        Paragraph(escape(" / ".join(in_each(languages, lambda: _("Verify this certificate")))), STYLES["h2"]),
         Spacer(0, 1.5 * mm),
-        Paragraph(
-            _("Scan the code or open the address below to see whether the certificate is valid today."),
+        *_bilingual(
+            in_each(
+                languages,
+                lambda: _("Scan the code or open the address below to see whether the certificate is valid today."),
+            ),
             STYLES["body"],
         ),
         Spacer(0, 1.5 * mm),

@@ -1,7 +1,8 @@
 """Server-side SVG geometry for the weekly chart: bars for notices, a line for the share within the norm.
 
 Pure: weeks in (from `metrics.weekly_metrics`), coordinates out; `templates/scoring/figures/_weekly_chart.html`
-draws them.
+draws them. The target share (what the scoring model asks, known to a later stage) comes in from the caller: each
+week's point then says whether it reaches it, so a week below the target is never drawn as if it were fine.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class WeekBar:
     height: float
     label_x: float
     point_y: float | None
+    meets_target: bool | None = None
+    """Whether the week's share reaches the target (None: no share, or no target)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class WeeklyChart:
     line: str  # the polyline's points through the weeks that have a share
     max_notices: int  # the left axis' top
     label_every: int  # label every n-th week
+    target_pct: float | None = None
+    target_y: float | None = None  # the target's height on the right axis
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -50,7 +55,7 @@ def nice_max(value: int) -> int:
     return next((step for step in _NICE_STEPS if value <= step), value)
 
 
-def weekly_chart(weeks: Sequence[Mapping[str, Any]]) -> WeeklyChart:
+def weekly_chart(weeks: Sequence[Mapping[str, Any]], target_pct: float | None = None) -> WeeklyChart:
     """Bars scaled to the busiest week, points at the share within the norm (100% at the top, 0% at the bottom)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = nice_max(max((w["notices"] for w in weeks), default=0) or 1)
@@ -70,7 +75,15 @@ def weekly_chart(weeks: Sequence[Mapping[str, Any]]) -> WeeklyChart:
                 height=round(height, 1),
                 label_x=round(LEFT + i * slot + slot / 2, 1),
                 point_y=None if pct is None else round(TOP + plot_h * (1 - pct / 100), 1),
+                meets_target=None if pct is None or target_pct is None else pct >= target_pct,
             )
         )
     line = " ".join(f"{bar.label_x},{bar.point_y}" for bar in bars if bar.point_y is not None)
-    return WeeklyChart(bars=bars, line=line, max_notices=top, label_every=max(1, len(bars) // LABELS_MAX))
+    return WeeklyChart(
+        bars=bars,
+        line=line,
+        max_notices=top,
+        label_every=max(1, len(bars) // LABELS_MAX),
+        target_pct=target_pct,
+        target_y=None if target_pct is None else round(TOP + plot_h * (1 - target_pct / 100), 1),
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LABEL_COLOUR = "#0b2545"
-STATUS_COLOURS = {"valid": "#1d7a46", "suspended": "#b7791f"}
-"""By the certificate's public status; any other (or none) is grey."""
+STATUS_COLOURS = {"valid": "#1d7a46", "suspended": "#8a4b00"}
+"""By the certificate's public status; any other (or none) is grey. White text on each keeps a contrast of 4.5:1."""
 OTHER_COLOUR = "#6c757d"
 
 

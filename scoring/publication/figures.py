@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal.access import AuthenticatedHttpRequest, get_hoster_for
@@ -20,9 +21,10 @@ from scoring.measurement.charts import weekly_chart
 from scoring.measurement.forms import PeriodForm
 from scoring.measurement.metrics import METRIC_KEYS, MetricsRow, hoster_metrics, weekly_metrics
 from scoring.measurement.views import supervisor_required
+from scoring.publication.targets import within_norm_target_pct
 from scoring.rating.models import norm_in_force
 
-CSV_COLUMNS = ["name", *METRIC_KEYS]
+CSV_COLUMNS = ["name", *METRIC_KEYS, "rank"]  # rank last: the columns before it keep their places
 
 
 def period_form(request: HttpRequest) -> PeriodForm:
@@ -39,7 +41,7 @@ def hoster_figures_context(hoster: Hoster, form: PeriodForm) -> dict[str, Any]:
     """What a hoster's figures page and dashboard panel show: the period's figures and the weekly chart."""
     date_from, date_to, as_of, norm = form.period
     [row] = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm, hoster=hoster)
-    chart = weekly_chart(weekly_metrics(hoster, date_from, date_to, norm_hours=norm))
+    chart = weekly_chart(weekly_metrics(hoster, date_from, date_to, norm_hours=norm), within_norm_target_pct())
     return {"hoster": hoster, "form": form, "row": row, "chart": chart, "norm": norm}
 
 
@@ -55,22 +57,44 @@ def _named(rows: list[MetricsRow]) -> list[MetricsRow]:
     return [{**row, "name": names.get(row["hoster"], "")} for row in rows]
 
 
+def ranked_hosters(rows: list[MetricsRow]) -> tuple[list[MetricsRow], MetricsRow | None]:
+    """The hosters ranked by notices (rank 1 the most; hosters without notices get no rank), and apart from
+    them the unattributed row (None when every notice was attributed): unattributed notices are no hoster."""
+    hosters = _named([row for row in rows if row["hoster"] is not None])
+    ranked, rank = [], 0
+    for row in hosters:  # by notices descending: the hosters with notices come first
+        rank += 1 if row["notices"] else 0
+        ranked.append({**row, "rank": rank if row["notices"] else None})
+    unattributed = next((row for row in rows if row["hoster"] is None and row["notices"]), None)
+    return ranked, unattributed
+
+
 @supervisor_required
 @require_GET
 def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The hosters with notices in the period, by their number, with their figures (the supervisor's "Monitor")."""
+    """The hosters with notices in the period, by their number, with their figures (the supervisor's "Monitor");
+    the notices no hoster could be found for are counted apart, not ranked among the hosters."""
     form = period_form(request)
     date_from, date_to, as_of, norm = form.period
-    rows = [row for row in hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm) if row["notices"]]
-    total = sum(row["notices"] for row in rows)
-    context = {"form": form, "rows": _named(rows), "total": total, "norm": norm, "query": request.GET.urlencode()}
+    ranked, unattributed = ranked_hosters(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm))
+    rows = [row for row in ranked if row["notices"]]
+    context = {
+        "form": form,
+        "rows": rows,
+        "unattributed": unattributed,
+        "hoster_total": sum(row["notices"] for row in rows),
+        "total": sum(row["notices"] for row in rows) + (unattributed["notices"] if unattributed else 0),
+        "norm": norm,
+        "query": request.GET.urlencode(),
+    }
     return render(request, "scoring/figures/ranking.html", context, status=_status(form))
 
 
 @supervisor_required
 @require_GET
 def ranking_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The figures of every hoster in the period as CSV, also those without notices, and the unattributed row.
+    """The figures of every hoster in the period as CSV, also those without notices (no rank), then apart, on the
+    last line without a rank or slug, the unattributed notices.
 
     Hoster names are the hosters' own words: a cell that would start a formula is kept as text (`SpreadsheetWriter`).
     """
@@ -79,10 +103,13 @@ def ranking_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
         problems = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
         return HttpResponse("\n".join(problems), content_type="text/plain; charset=utf-8", status=400)
     date_from, date_to, as_of, norm = form.period
+    ranked, unattributed = ranked_hosters(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="monitor-{date_from}-{date_to}.csv"'
     writer = SpreadsheetWriter(response, CSV_COLUMNS)
     writer.writeheader()
-    for row in _named(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm)):
+    if unattributed is not None:
+        ranked.append({**unattributed, "name": _("Unattributed"), "rank": None})
+    for row in ranked:
         writer.writerow({key: "" if row[key] is None else row[key] for key in CSV_COLUMNS})
     return response

@@ -32,6 +32,7 @@ from scoring.certification.pdf import (
     in_language,
     number,
 )
+from scoring.publication.charts import removal_time_bars
 from scoring.publication.models import MonitorPeriod
 
 CHART_HOSTERS = 12
@@ -65,9 +66,9 @@ def _render_monitor(period: MonitorPeriod, language: str) -> bytes:
         Paragraph(escape(_summary(period)), STYLES["body"]),
         Spacer(0, 5 * mm),
         Paragraph(_("Removal time per hoster (most notices first)"), STYLES["h2"]),
-        _bucket_chart(period.ranking, WIDTH, 18 * min(CHART_HOSTERS, max(1, len(period.ranking))) + 60),
+        _bucket_chart(period, WIDTH, 18 * min(CHART_HOSTERS, max(1, len(period.ranking))) + 60),
         Spacer(0, 5 * mm),
-        Paragraph(_("Ranking"), STYLES["h2"]),
+        Paragraph(_("Ranking by number of notices"), STYLES["h2"]),
         Spacer(0, 2 * mm),
         _ranking_table(period.ranking),
         Spacer(0, 4 * mm),
@@ -139,30 +140,23 @@ def _summary(period: MonitorPeriod) -> str:
     }
 
 
-def _bucket_chart(rows: Sequence[dict[str, Any]], width: float, height: float) -> Drawing:
-    """Per hoster (most notices first) the share removed within 24 h, within 24-48 h and later or never."""
-    shown = [row for row in rows if row["notices"]][:CHART_HOSTERS]
+def _bucket_chart(period: MonitorPeriod, width: float, height: float) -> Drawing:
+    """Per hoster (most notices first) the share removed within the norm, later within 48 h, and later or never."""
+    shown = removal_time_bars([row for row in period.ranking if row["notices"]][:CHART_HOSTERS])
     drawing = Drawing(width, height)
     if not shown:
         drawing.add(String(0, height / 2, _("No notices in this period."), fontName="Helvetica", fontSize=10))
         return drawing
     drawing.add(_bucket_bars(list(reversed(shown)), width, height))  # the chart draws its first category at the bottom
-    drawing.add(_bucket_legend())
+    drawing.add(_bucket_legend(period.norm_hours))
     return drawing
 
 
 def _bucket_bars(rows: Sequence[dict[str, Any]], width: float, height: float) -> HorizontalBarChart:
-    def pct(row: dict[str, Any], key: str) -> float:
-        return float(100 * row[key] / row["notices"])
-
     chart = HorizontalBarChart()
     chart.x, chart.y = 150, 30
     chart.width, chart.height = width - 170, height - 50
-    chart.data = [
-        [pct(row, "within_24h") for row in rows],
-        [pct(row, "between_24_48h") for row in rows],
-        [pct(row, "over_48h_or_open") for row in rows],
-    ]
+    chart.data = [[float(row[part]) for row in rows] for part in ("within_norm_part", "later_part", "over_48h_part")]
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.categoryNames = [row["name"][:28] for row in rows]
     chart.categoryAxis.labels.fontName = "Helvetica"
@@ -180,16 +174,17 @@ def _bucket_bars(rows: Sequence[dict[str, Any]], width: float, height: float) ->
     return chart
 
 
-def _bucket_legend() -> Legend:
+def _bucket_legend(norm_hours: float) -> Legend:
     legend = Legend()
     legend.x, legend.y = 150, 10
     legend.alignment = "right"
     legend.columnMaximum = 1
     legend.fontName, legend.fontSize = "Helvetica", 8
     legend.dx = legend.dy = 7
-    legend.deltax = 110
+    legend.deltax = 130
+    within = _("within the norm of %(norm)s h") % {"norm": number(norm_hours, 0)}
     legend.colorNamePairs = list(
-        zip(BUCKET_COLOURS, (_("within 24 h"), _("24 to 48 h"), _("over 48 h or still open")), strict=True)
+        zip(BUCKET_COLOURS, (within, _("later, within 48 h"), _("over 48 h or still open")), strict=True)
     )
     return legend
 
@@ -220,7 +215,7 @@ def _ranking_table(ranking: Sequence[dict[str, Any]]) -> Table:
 
 def _ranking_header() -> list[Flowable]:
     labels = [
-        _("#"),
+        _("Rank"),
         _("Hoster"),
         _("Notices"),
         _("Share %"),

@@ -27,6 +27,7 @@ from scoring.certification.services import registry_generation
 from scoring.publication import badges
 from scoring.publication.charts import removal_time_bars, within_norm_chart
 from scoring.publication.models import MonitorPeriod
+from scoring.publication.targets import within_norm_target_pct
 
 PAGE_SIZE = 25
 REGISTRY_CACHE_SECONDS = 60
@@ -154,19 +155,31 @@ def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
     if not certificates and not rows:
         raise Http404
     current = Certificate.objects.without_documents().current_for(hoster)
-    chart = within_norm_chart([(row["period"].code, row["within_norm_pct"]) for row in rows]) if rows else None
+    target = within_norm_target_pct()
+    chart = within_norm_chart([(row["period"].code, row["within_norm_pct"]) for row in rows], target) if rows else None
     return render(
         request,
         "registry/hoster.html",
         {
             "hoster": hoster,
             "current": current,
+            "suspension": _suspension(current, certificates),
             "sections": public_sections(current) if current else [],
             "certificates": certificates,
             "rows": rows,
             "chart": chart,
+            "target_pct": target,
         },
     )
+
+
+def _suspension(current: Certificate | None, certificates: list[Certificate]) -> CertificateEvent | None:
+    """The event that suspended the current certificate, when it is suspended (its public reason is shown)."""
+    if current is None or current.status != CertificateStatus.SUSPENDED:
+        return None
+    shown = next((certificate for certificate in certificates if certificate.pk == current.pk), current)
+    events = [event for event in shown.events.all() if event.kind == CertificateEvent.Kind.SUSPENDED]
+    return events[-1] if events else None
 
 
 def certificate_by_serial(serial: str) -> Certificate:
@@ -224,8 +237,11 @@ def _stored_pdf(pdf: bytes, filename: str, sha256: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
-    hoster = get_object_or_404(Hoster.objects.only("pk", "name", "slug"), slug=slug)
-    certificate = Certificate.objects.only("grade", "state", "valid_until", "serial").current_for(hoster)
+    """The embeddable badge; an unknown hoster gets a "not certified" badge with a 404, never a broken image."""
+    hoster = Hoster.objects.only("pk", "name", "slug").filter(slug=slug).first()
+    certificate = (
+        Certificate.objects.only("grade", "state", "valid_until", "serial").current_for(hoster) if hoster else None
+    )
     status = certificate.status if certificate else None
     if certificate is not None and status == CertificateStatus.VALID:
         value = _("grade %(grade)s") % {"grade": certificate.grade}
@@ -233,13 +249,15 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
         value = _("suspended")
     else:
         value = _("not certified")
-    title = _("%(hoster)s: good hoster, %(value)s") % {"hoster": hoster.name, "value": value}
+    if hoster is None:
+        title = _("Good hoster: %(value)s") % {"value": value}
+    else:
+        title = _("%(hoster)s: good hoster, %(value)s") % {"hoster": hoster.name, "value": value}
     svg = render_to_string(
         "registry/badge.svg", {"badge": badges.badge(_("good hoster"), value, status), "title": title}
     )
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8", status=200 if hoster else 404)
     response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response["Access-Control-Allow-Origin"] = "*"
     # Embedding on other sites is the point of a badge.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -13,5 +13,6 @@ urlpatterns = [
         name="scorecard_review_panel",
     ),
     path("scorecards/what-if/", scorecard_views.scorecard_whatif, name="scorecard_whatif"),
+    path("scorecards/what-if/assessments/", scorecard_views.scorecard_whatif_picks, name="scorecard_whatif_picks"),
     path("scorecards/impact/", scorecard_views.scorecard_impact, name="scorecard_impact"),
 ]

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from assessments import review, services
+from assessments import review, review_rounds, services
 from assessments.models import AnswerReview, Assessment, Assignment, Comment, Decision, Evidence, Snapshot
 from portal.models import AuditEvent, MemberRole, Membership, Role
 from scoring.rating.models import Rating
@@ -221,25 +221,11 @@ def test_a_clarification_round_opens_only_the_answers_in_question(
     assert in_review_a.snapshots.count() == 2
     assert [m.to for m in mail.outbox] == [[auditor.email]]
     assert "resubmitted" in mail.outbox[0].subject
-    changes = review.changes_since_last_round(in_review_a)
+    changes = review_rounds.changes_since_last_round(in_review_a)
     assert list(changes) == ["KYC-1"]
     assert ("value", "yes", "informal") in changes["KYC-1"].fields
     assert [item["name"] for item in changes["KYC-1"].evidence_added] == ["policy-v2.pdf"]
     assert AuditEvent.objects.filter(action="assessments.assessment.resubmitted").exists()
-
-
-def test_the_first_round_has_no_diff(in_review_a):
-    assert review.changes_since_last_round(in_review_a) is None
-
-
-def test_snapshot_diff_names_changed_fields_and_evidence():
-    before = {"answers": {"A": {"value": "yes", "evidence": [{"kind": "url", "url": "https://a.example"}]}}}
-    after = {"answers": {"A": {"value": "no", "evidence": []}, "B": {"value": "x", "evidence": []}}}
-    diff = review.snapshot_diff(before, after)
-    assert diff["A"].fields == [("value", "yes", "no")]
-    assert diff["A"].evidence_removed == [{"kind": "url", "url": "https://a.example"}]
-    assert diff["B"].fields == [("value", "", "x")]
-    assert review.snapshot_diff(after, after) == {}
 
 
 # Illegal transitions ------------------------------------------------------------------------------------------------
@@ -284,8 +270,8 @@ ILLEGAL = {
     "approve with an open clarification": (
         "clarifying",
         lambda a, who: _approve(who["auditor"], a),
-        review.ReviewRefused,
-        "KYC-1 still await clarification",
+        review.ApprovalBlocked,
+        "awaiting clarification: KYC-1",
     ),
     "decide without a rationale": (
         "in_review",
@@ -464,13 +450,6 @@ def test_the_verified_score_counts_only_accepted_answers(in_review_a, auditor):
     assert decision.certificate_serial == ""
 
 
-def test_unreviewed_answers_do_not_count(in_review_a, auditor):
-    review.review_answer(auditor, in_review_a, "KYC-1", ACCEPT, "ok")
-    decision = review.decide(auditor, in_review_a, "approved", "Only KYC-1 was checked.")
-    scored = [line["code"] for line in decision.rating.scorecard["criteria"] if line["status"] == "scored"]
-    assert [code for code in scored if not code.startswith("MEA")] == ["KYC-1"]
-
-
 def test_accepted_evidence_tampered_after_acceptance_does_not_certify(in_review_a, auditor):
     accept_all(auditor, in_review_a)
     tamper(file_evidence(in_review_a))
@@ -482,6 +461,7 @@ def test_accepted_evidence_tampered_after_acceptance_does_not_certify(in_review_
 def test_rejection_needs_no_rating_and_tells_owners_and_supervisors(
     in_review_a, auditor, owner_a, supervisor, django_capture_on_commit_callbacks
 ):
+    assert not AnswerReview.objects.exists()  # rejection may come before any verdict
     with django_capture_on_commit_callbacks(execute=True):
         decision = review.decide(auditor, in_review_a, "rejected", "Terms do not forbid CSAM.")
     assert decision.rating is None and not Rating.objects.exists()

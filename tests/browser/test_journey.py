@@ -207,8 +207,8 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
     for name, content, mime in (("beleid.png", png_bytes(), "image/png"), ("scan.pdf", jpeg_bytes(), "image/jpeg")):
         card = owner_page.locator(f"#crit-{first}")
         card.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": content})
-        submit_form(owner_page, f"#crit-{first} form[enctype='multipart/form-data']")
-        expect(owner_page.locator(".alert-danger")).to_contain_text(refusal)
+        card.locator("form[enctype='multipart/form-data'] button[type=submit]").click()  # swaps this question only
+        expect(card.locator(f"#evidence-error-{first}")).to_contain_text(refusal)
     screenshot(owner_page, "journey-09-image-refused")
     assert not assessment.answers.get(criterion_code=first).evidence.exists()
 
@@ -220,8 +220,8 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
         card.locator("input[type=file]").set_input_files(
             {"name": f"{criterion.code}-beleid.pdf", "mimeType": "application/pdf", "buffer": pdf}
         )
-        submit_form(owner_page, f"#crit-{criterion.code} form[enctype='multipart/form-data']")
-        expect(owner_page.locator(".alert-success")).to_be_visible()
+        card.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
+        expect(card.locator(f"#evidence-status-{criterion.code}")).to_contain_text(f"{criterion.code}-beleid.pdf")
         expect(owner_page.locator(f"#crit-{criterion.code} a[href*='/evidence/']").first).to_be_visible()
     screenshot(owner_page, "journey-10-evidence-uploaded")
 
@@ -274,6 +274,7 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
     auditor_page.goto(f"{base}/assessments/review/queue/")
     auditor_page.locator(f"a[href='/assessments/{assessment.pk}/review/']").first.click()
     expect(auditor_page).to_have_url(re.compile(rf"/assessments/{assessment.pk}/review/$"))
+    auditor_page.locator(f"a[href$='/review/?section={BROWSER_SECTION}']").first.click()
     frame = auditor_page.locator(f"#crit-{first} iframe").first
     expect(frame).to_have_attribute("src", re.compile(r"/inline/$"))
     inline = auditor_page.request.get(base + frame.get_attribute("src"))
@@ -295,10 +296,12 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
         auditor_page.check(f"#review-{criterion.code}-{decision}")
         note = "Which customers does the policy cover?" if decision == "clarification" else "Policy document checked."
         auditor_page.fill(f"#review-{criterion.code}-note", note)
-        submit_form(auditor_page, f"form[action='/assessments/{assessment.pk}/review/answers/{criterion.code}/']")
+        auditor_page.locator(f"#crit-{criterion.code} form.review-verdict button[type=submit]").click()  # htmx
+        expect(auditor_page.locator(f"#head-{criterion.code}")).not_to_have_attribute("data-state", "unreviewed")
     for criterion in assessment.questionnaire.parsed.criteria:
         if criterion.section != BROWSER_SECTION:
             review.review_answer(auditor, assessment, criterion.code, "accepted", "Evidence checked.")
+    auditor_page.goto(f"{base}/assessments/{assessment.pk}/review/")
     auditor_page.fill("#changes-message", f"Please clarify {first}.")
     submit_form(auditor_page, f"form[action='/assessments/{assessment.pk}/review/changes/']")
     assessment.refresh_from_db()
@@ -314,9 +317,10 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
     expect(card.locator(f"#status-{first} .text-success")).to_be_visible()
     screenshot(owner_page, "journey-18-answer-changed")
     quiet_inline_pdfs(owner_page)
-    owner_page.goto(f"{base}/assessments/{assessment.pk}/review/")
+    owner_page.goto(f"{base}/assessments/{assessment.pk}/review/?section={section.code}")
     owner_page.fill(f"#comment-{first}", "Zie de toelichting bij het antwoord: alle klanten.")
-    submit_form(owner_page, f"#thread-{first} form")
+    owner_page.locator(f"#thread-{first} button[type=submit]").click()  # htmx sends it in place
+    expect(owner_page.locator(f"#thread-{first}")).to_contain_text("alle klanten")
     owner_page.goto(f"{base}/assessments/{assessment.pk}/")
     submit_form(owner_page, f"form[action='/assessments/{assessment.pk}/submit/']")
     assessment.refresh_from_db()
@@ -326,10 +330,13 @@ def test_the_whole_journey(page_for, live_server, tmp_path):
     # 9. The auditor sees the change, accepts it and approves with a rationale: the certificate is issued.
     auditor_page.goto(f"{base}/assessments/{assessment.pk}/review/")
     expect(auditor_page.locator("#changes-heading")).to_be_visible()
+    auditor_page.goto(f"{base}/assessments/{assessment.pk}/review/?section={section.code}")
     expect(auditor_page.locator(f"#thread-{first}")).to_contain_text("alle klanten")
     auditor_page.check(f"#review-{first}-accepted")
     auditor_page.fill(f"#review-{first}-note", "Clear now.")
-    submit_form(auditor_page, f"form[action='/assessments/{assessment.pk}/review/answers/{first}/']")
+    auditor_page.locator(f"#crit-{first} form.review-verdict button[type=submit]").click()  # htmx
+    expect(auditor_page.locator(f"#head-{first}")).to_have_attribute("data-state", "accepted")
+    auditor_page.goto(f"{base}/assessments/{assessment.pk}/review/")
     auditor_page.check("#outcome-approved")
     auditor_page.fill("#decision-rationale", "Every answer is backed by accepted evidence; takedown data within norm.")
     submit_form(auditor_page, f"form[action='/assessments/{assessment.pk}/review/decision/']")

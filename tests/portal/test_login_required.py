@@ -49,6 +49,9 @@ PUBLIC_URL_NAMES = {
     "health",
     # the published heads of the audit log, so anyone can check the chain
     "audit_heads",
+    # the statements every page links to in its footer
+    "privacy",
+    "accessibility",
 }
 PUBLIC_API_PREFIXES = ("/api/v1/registry/", "/api/v1/hosters/", "/api/v1/certificates/")
 

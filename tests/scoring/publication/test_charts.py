@@ -47,9 +47,9 @@ def test_no_periods_draws_no_bars():
 
 
 def test_the_removal_time_bar_splits_a_row_into_three_parts_that_add_up():
-    row = {"hoster": "a", "notices": 8, "within_24h": 4, "between_24_48h": 2, "over_48h_or_open": 2}
+    row = {"hoster": "a", "notices": 8, "within_norm": 4, "within_24h": 4, "between_24_48h": 2, "over_48h_or_open": 2}
     [bar] = removal_time_bars([row])
     assert bar["hoster"] == "a" and bar["notices"] == 8  # the row's own figures stay
-    assert (bar["within_24h_pct"], bar["between_pct"], bar["later_pct"]) == (50, 25, 25)
-    assert (bar["between_x"], bar["later_x"]) == (50, 75)  # each part starts where the one before ends
-    assert bar["within_24h_pct"] + bar["between_pct"] + bar["later_pct"] == pytest.approx(100)
+    assert (bar["within_norm_part"], bar["later_part"], bar["over_48h_part"]) == (50, 25, 25)
+    assert (bar["later_x"], bar["over_48h_x"]) == (50, 75)  # each part starts where the one before ends
+    assert bar["within_norm_part"] + bar["later_part"] + bar["over_48h_part"] == pytest.approx(100)

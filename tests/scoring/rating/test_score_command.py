@@ -146,7 +146,7 @@ def test_the_web_card_is_what_the_command_prints_for_the_same_input(tmp_path, ho
     response = client_for(owner_a).get(reverse("scorecard_detail", args=[assessment.pk]))
     assert response.status_code == 200
     web_card = response.context["card"].to_dict()
-    answers = write(tmp_path, "answers.json", response.context["answers_json"])
-    metrics = write(tmp_path, "metrics.json", response.context["metrics_json"])
+    answers = write(tmp_path, "answers.json", response.context["evaluation"].answers_json)
+    metrics = write(tmp_path, "metrics.json", response.context["evaluation"].metrics)
     assert run_score("--answers", str(answers), "--metrics", str(metrics)) == web_card
     assert web_card == scorecards.compute_scorecard(assessment).to_dict()

@@ -1,8 +1,7 @@
-"""Tests of the score-card pages: the hoster's preview and explained card, what-if scoring and model impact."""
+"""Tests of the score-card pages: the hoster's preview and explained card, and model impact (the what-if page itself
+is tested in test_whatif_page)."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.urls import reverse
 from scoring.engine import Metrics, improvements
 from scoring.rating import scorecards
 from scoring.rating.models import Rating
+from tests.scoring.certification.helpers import certify
 from tests.scoring.rating.helpers import add_notices, best_answers, make_assessment
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +50,22 @@ def test_the_preview_matches_the_engine(assessment_a, owner_a, client_for):
     assert card.grade == "C"  # capped: no identity verification
     assert "The identity of new customers is not verified" in html
     assert f"What to do to reach {expected.next_grade}" in html
+    questionnaire = evaluation.model.questionnaire
     for change in expected.changes:
-        assert f"<strong>{change.criterion}</strong>" in html
-    assert "lifts gate identity-verification" in html  # answering KYC-2 better lifts that gate
+        criterion = questionnaire.criterion(change.criterion)
+        assert f'{criterion.text.en} <small class="text-body-secondary">{change.criterion}</small>' in html
+        assert f"<strong>{criterion.option(change.to_value).label.en}</strong>" in html
+    # answering KYC-2 better lifts that gate, named in words
+    assert "lifts the gate: The identity of new customers is verified." in html
+    assert "identity-verification" not in html
 
 
 def test_the_preview_shows_the_measured_data_of_the_period(assessment_a, owner_a, client_for):
     response = client_for(owner_a).get(reverse("scorecard_preview", args=[assessment_a.pk]))
     metrics = response.context["metrics"]
     assert (metrics["notices"], metrics["open"], metrics["from"], metrics["to"]) == (20, 2, "2025-01-01", "2026-01-01")
-    assert "Notices reported from 2025-01-01 up to (not including) 2026-01-01" in response.content.decode()
+    caption = "Notices reported from 1 January 2025 to 31 December 2025; removal times counted up to 1 January 2026"
+    assert caption in response.content.decode()
 
 
 def test_the_preview_follows_the_answers(assessment_a, owner_a, client_for):
@@ -114,80 +120,20 @@ def test_the_card_under_another_model_and_basis(assessment_a, owner_a, client_fo
     )
 
 
-# What-if --------------------------------------------------------------------------------------------------------
+# Supervisors ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["owner_a", "editor_a", "viewer_b"])
-def test_hosters_may_not_use_what_if_or_impact(persona, request, client_for):
-    client = client_for(request.getfixturevalue(persona))
-    assert client.get(reverse("scorecard_whatif")).status_code == 403
-    assert client.post(reverse("scorecard_whatif"), {"answers": "{}"}).status_code == 403
-    assert client.get(reverse("scorecard_impact")).status_code == 403
+@pytest.mark.parametrize("persona", ["owner_a", "editor_a", "viewer_b", "auditor"])
+def test_only_supervisors_see_the_impact_page(persona, request, client_for):
+    assert client_for(request.getfixturevalue(persona)).get(reverse("scorecard_impact")).status_code == 403
 
 
-def test_auditors_may_not_see_the_impact_page(auditor, client_for):
-    assert client_for(auditor).get(reverse("scorecard_impact")).status_code == 403
-
-
-@pytest.mark.parametrize("persona", ["supervisor", "auditor"])
-def test_what_if_scores_pasted_answers_and_metrics(persona, request, client_for):
-    metrics = {"notices": 100, "within_norm": 80, "p90_hours": 40.0, "open_over_norm": 3}
-    answers = {**best_answers(), "HCS-1": "no"}
-    response = client_for(request.getfixturevalue(persona)).post(
-        reverse("scorecard_whatif"),
-        {"model": "good-hoster-2020", "answers": json.dumps(answers), "metrics": json.dumps(metrics)},
-    )
-    assert response.status_code == 200
-    expected = scorecards.score(scorecards.model_version().parsed, answers, Metrics.from_dict(metrics))
-    assert response.context["card"] == expected
-    assert expected.grade == "C"
-    assert json.loads(response.context["card_json"]) == expected.to_dict()
-
-
-def test_what_if_without_metrics_leaves_the_measured_criteria_inconclusive(supervisor, client_for):
-    response = client_for(supervisor).post(
-        reverse("scorecard_whatif"), {"model": "good-hoster-2024", "answers": json.dumps(best_answers())}
-    )
-    card = response.context["card"]
-    assert card.model == "good-hoster-2024" and card.criterion("MEA-1").status == "inconclusive"
-
-
-@pytest.mark.parametrize(
-    ("answers", "metrics", "message"),
-    [
-        ('{"CON-1": }', "", "Not valid JSON: line 1, column 11"),
-        ('{"CON-1": "maybe"}', "", "criterion CON-1: &#x27;maybe&#x27; is not an option"),
-        ('{"CON-1": "yes"}', '{"notices": 3}', "metrics: missing within_norm"),
-        (
-            '{"CON-1": "yes"}',
-            '{"notices": 30, "within_norm": 30, "p90_hours": 1, "open_over_norm": 0, "norm_hours": 24}',
-            "computed at a 24-hour norm",
-        ),
-    ],
-)
-def test_what_if_explains_bad_input(supervisor, client_for, answers, metrics, message):
-    response = client_for(supervisor).post(
-        reverse("scorecard_whatif"), {"model": "good-hoster-2024", "answers": answers, "metrics": metrics}
-    )
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert "card" not in response.context
-
-
-def test_what_if_prefills_an_assessment(assessment_a, supervisor, client_for):
-    response = client_for(supervisor).get(reverse("scorecard_whatif"), {"assessment": assessment_a.pk})
-    form = response.context["form"]
-    assert json.loads(form.initial["answers"]) == scorecards.answers_as_json(scorecards.answers_for(assessment_a))
-    assert json.loads(form.initial["metrics"])["notices"] == 20
-    scored = client_for(supervisor).post(
-        reverse("scorecard_whatif"),
-        {"model": "good-hoster-2020", "answers": form.initial["answers"], "metrics": form.initial["metrics"]},
-    )
-    assert scored.context["card"] == scorecards.compute_scorecard(assessment_a)
-
-
-def test_what_if_prefill_respects_access(assessment_a, auditor, client_for):
-    assert client_for(auditor).get(reverse("scorecard_whatif"), {"assessment": assessment_a.pk}).status_code == 404
+def test_supervisors_are_offered_what_if_from_the_card_and_hosters_are_not(
+    assessment_a, owner_a, supervisor, client_for
+):
+    whatif = f"{reverse('scorecard_whatif')}?assessment={assessment_a.pk}&amp;model=good-hoster-2020"
+    assert whatif in client_for(supervisor).get(reverse("scorecard_detail", args=[assessment_a.pk])).content.decode()
+    assert whatif not in client_for(owner_a).get(reverse("scorecard_detail", args=[assessment_a.pk])).content.decode()
 
 
 # Impact ---------------------------------------------------------------------------------------------------------
@@ -205,6 +151,8 @@ def test_the_impact_page_compares_every_current_assessment(hoster_a, hoster_b, s
     assert (summary["down"], summary["same"], summary["lose_certifiability"]) == (1, 1, ["hoster-a"])
     html = response.content.decode()
     assert "loses certifiability" in html and "<caption>" in html
+    assert "Summary: Good hosting 2020 (24-hour norm) → Good hosting 2024 (12-hour norm)" in html
+    assert "<td>Hoster A</td>" in html  # who loses certifiability, by name
     assert response.context["rows"][0].hoster == "hoster-a"  # changes first
 
 
@@ -212,3 +160,10 @@ def test_the_impact_page_defaults_to_the_model_in_force_against_the_other(superv
     response = client_for(supervisor).get(reverse("scorecard_impact"))
     assert (response.context["code_a"], response.context["code_b"]) == ("good-hoster-2020", "good-hoster-2024")
     assert client_for(supervisor).get(reverse("scorecard_impact"), {"b": "nope"}).status_code == 404
+
+
+def test_saved_ratings_name_their_model_in_words(owner_a, hoster_a, supervisor, client_for):
+    certificate = certify(owner_a, hoster_a, supervisor)
+    html = client_for(owner_a).get(reverse("scorecard_detail", args=[certificate.assessment_id])).content.decode()
+    assert "Saved ratings" in html and "<td>Good hosting 2020 (24-hour norm)</td>" in html
+    assert "good-hoster-2020 v1" not in html
