@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.hoster_aliases import aliases_from_lines, check_name, clean_aliases
+from portal.identity import requested_aliases
 from portal.models import (
     HOSTER_NAME_MAX_LENGTH,
     Hoster,
@@ -23,7 +26,23 @@ from portal.models import (
 )
 from portal.services import PROFILE_FIELDS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _SEPARATORS = re.compile(r"[\s,;]+")
+_ALIASES_HELP = _(
+    "Other names the hotline writes for this hoster, such as “NFORCE ENTERTAINMENT BV”; one per line. "
+    "Case, punctuation and legal forms (B.V., Ltd, GmbH…) do not matter."
+)
+
+
+def _aliases_field(help_text: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=_("Aliases"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=help_text,
+    )
 
 
 class BootstrapMixin(forms.BaseForm):
@@ -73,11 +92,34 @@ class HosterProfileForm(BootstrapMixin, forms.ModelForm[Hoster]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["maxlength"] = HOSTER_NAME_MAX_LENGTH
+        # A registered hoster's owners ask for aliases (a supervisor approves); a new one has none yet.
+        self.original = {"name": self.instance.name, "legal_name": self.instance.legal_name}
+        if self.instance.pk:
+            pending = self.instance.identity_changes.pending().first()
+            wanted = requested_aliases(pending) if pending else None
+            self.fields["aliases"] = _aliases_field(
+                format_lazy("{} {}", _ALIASES_HELP, _("A change waits for the supervisor's approval."))
+            )
+            self.initial["aliases"] = "\n".join(self.instance.aliases if wanted is None else wanted)
+
+    def _slug(self) -> str | None:
+        return self.instance.slug if self.instance.pk else None
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
         validate_hoster_name(name)
+        if name != self.original["name"]:
+            check_name(name, self._slug())
         return name
+
+    def clean_legal_name(self) -> str:
+        legal_name: str = self.cleaned_data["legal_name"]
+        if legal_name and legal_name != self.original["legal_name"]:
+            check_name(legal_name, self._slug())
+        return legal_name
+
+    def clean_aliases(self) -> list[str]:
+        return clean_aliases(aliases_from_lines(self.cleaned_data["aliases"]), self._slug())
 
     def clean_country(self) -> str:
         country: str = self.cleaned_data["country"].strip().upper()
@@ -95,7 +137,7 @@ def _tokens(text: str) -> list[str]:
 
 
 class HosterNetworkForm(BootstrapMixin, forms.Form):
-    """A supervisor's record of the AS numbers and IP prefixes a hoster announces."""
+    """A supervisor's record of what a hoster's notices are recognised by: its AS numbers, IP prefixes and aliases."""
 
     asns = forms.CharField(
         label=_("AS numbers"),
@@ -110,13 +152,26 @@ class HosterNetworkForm(BootstrapMixin, forms.Form):
         help_text=_("IPv4 or IPv6 in CIDR notation, one per line or separated by spaces: 192.0.2.0/24 2001:db8::/32."),
     )
 
+    aliases = _aliases_field(_ALIASES_HELP)
+
+    def __init__(self, *args: Any, hoster: Hoster | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hoster = hoster
+
     @classmethod
     def for_hoster(cls, hoster: Hoster) -> HosterNetworkForm:
         return cls(
             initial={
                 "asns": "\n".join(f"AS{asn}" for asn in hoster.asns),
                 "prefixes": "\n".join(hoster.prefixes),
-            }
+                "aliases": "\n".join(hoster.aliases or []),
+            },
+            hoster=hoster,
+        )
+
+    def clean_aliases(self) -> list[str]:
+        return clean_aliases(
+            aliases_from_lines(self.cleaned_data["aliases"]), self.hoster.slug if self.hoster is not None else None
         )
 
     def clean_asns(self) -> list[int]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal import services
 from portal.access import AuthenticatedHttpRequest, get_hoster_for, get_membership_for, require_supervisor
 from portal.api import create_api_key, revoke_api_key
+from portal.dashboard import hoster_panels_for
 from portal.forms import (
     ApiKeyForm,
     HosterNetworkForm,
@@ -29,9 +30,9 @@ from portal.forms import (
     RoleGrantForm,
     VerificationForm,
 )
-from portal.identity import save_hoster_profile
+from portal.identity import save_hoster_profile, update_hoster_declarations
 from portal.middleware import SESSION_HOSTER_KEY
-from portal.models import ApiKey, Hoster, Invitation, MemberRole, Membership, Role, User
+from portal.models import ApiKey, Hoster, HosterIdentityChange, Invitation, MemberRole, Membership, Role, User
 from portal.refusals import show_refusal
 from portal.services import PortalRefused
 
@@ -82,10 +83,20 @@ def hoster_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "hoster": hoster,
         "membership": membership,
         "pending_identity": hoster.identity_changes.pending().first(),
+        "panels": hoster_panels_for(request, hoster),
     }
     if request.user.is_supervisor:
         context["network_form"] = HosterNetworkForm.for_hoster(hoster)
     return render(request, "portal/hosters/detail.html", context)
+
+
+def _waiting_message(change: HosterIdentityChange) -> str:
+    """What the owner is told after asking for a new identity or other aliases."""
+    if (change.name, change.website) == (change.previous_name, change.previous_website):
+        return _("The new aliases are awaiting the supervisor's approval; until then notices match as before.")
+    return _(
+        "The new name and website are awaiting the supervisor's approval; until then the public sees %(name)s."
+    ) % {"name": change.previous_name}
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,14 +111,7 @@ def hoster_settings(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
             messages.error(request, _errors(exc))
         else:
             if identity_change is not None:
-                messages.info(
-                    request,
-                    _(
-                        "The new name and website are awaiting the supervisor's approval; "
-                        "until then the public sees %(name)s."
-                    )
-                    % {"name": identity_change.previous_name},
-                )
+                messages.info(request, _waiting_message(identity_change))
             if changed or identity_change is None:
                 messages.success(request, _("The details are saved.") if changed else _("Nothing was changed."))
             return redirect("hoster_detail", slug)
@@ -124,12 +128,15 @@ def hoster_settings(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 def hoster_network(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     require_supervisor(request.user, hide=True)
     hoster = get_hoster_for(request.user, slug)
-    form = HosterNetworkForm(request.POST) if request.method == "POST" else HosterNetworkForm.for_hoster(hoster)
+    form = (
+        HosterNetworkForm(request.POST, hoster=hoster)
+        if request.method == "POST"
+        else HosterNetworkForm.for_hoster(hoster)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.update_hoster_network(
-                request.user, hoster, form.cleaned_data["asns"], form.cleaned_data["prefixes"]
-            )
+            data = form.cleaned_data
+            changed = update_hoster_declarations(request.user, hoster, data["asns"], data["prefixes"], data["aliases"])
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:

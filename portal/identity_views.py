@@ -1,4 +1,4 @@
-"""The supervisors' queue of requested changes to verified hosters' public names and websites."""
+"""The supervisors' queue of requested changes to hosters' public names, websites and aliases."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.access import AuthenticatedHttpRequest, require_supervisor
 from portal.forms import BootstrapMixin
-from portal.identity import decide_identity_change
+from portal.identity import decide_identity_change, requested_aliases
 from portal.models import HosterIdentityChange
 from portal.refusals import show_refusal
 from portal.services import PortalRefused
@@ -26,8 +26,8 @@ class IdentityDecisionForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
         choices=[
-            ("approve", gettext_lazy("Approve: the hoster is known by the new name and website from now on")),
-            ("reject", gettext_lazy("Reject: the hoster keeps its current name and website")),
+            ("approve", gettext_lazy("Approve: the hoster is known by the requested names from now on")),
+            ("reject", gettext_lazy("Reject: the hoster keeps its current names")),
         ],
         widget=forms.RadioSelect,
     )
@@ -49,11 +49,14 @@ class IdentityDecisionForm(BootstrapMixin, forms.Form):
 def identity_changes(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_supervisor(request.user, hide=True)
     changes = HosterIdentityChange.objects.select_related("hoster", "requested_by", "decided_by")
+    pending = list(changes.pending().order_by("requested_at"))
+    for change in pending:
+        change.requested_aliases = requested_aliases(change)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/supervision/identity_changes.html",
         {
-            "pending": changes.pending().order_by("requested_at"),
+            "pending": pending,
             "decided": changes.exclude(status=HosterIdentityChange.Status.PENDING)[:RECENT_DECISIONS],
         },
     )
@@ -72,11 +75,13 @@ def identity_change_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         except PortalRefused as refusal:
             show_refusal(request, refusal)
         else:
-            text = (
-                _("%(hoster)s is now called %(name)s; its owners are told by e-mail.")
-                if approve
-                else _("The change to %(name)s is rejected; its owners are told by e-mail.")
-            )
+            if not approve:
+                text = _("The change to %(name)s is rejected; its owners are told by e-mail.")
+            elif change.name != change.previous_name:
+                text = _("%(hoster)s is now called %(name)s; its owners are told by e-mail.")
+            else:
+                text = _("The change of %(hoster)s is approved; its owners are told by e-mail.")
             messages.success(request, text % {"hoster": change.previous_name, "name": change.name})
             return redirect("supervision_identity_changes")
-    return render(request, "portal/supervision/identity_change.html", {"change": change, "form": form})
+    context = {"change": change, "form": form, "aliases": requested_aliases(change)}
+    return render(request, "portal/supervision/identity_change.html", context)

@@ -355,6 +355,9 @@ class HosterIdentityChange(models.Model):
     website = models.URLField(_("requested website"), blank=True)
     previous_name = models.CharField(_("name until then"), max_length=200)
     previous_website = models.URLField(_("website until then"), blank=True)
+    # The aliases asked for (None: left as they are) and those the hoster had when asked.
+    aliases = models.JSONField(_("requested aliases"), null=True, blank=True)
+    previous_aliases = models.JSONField(_("aliases until then"), default=list, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -121,7 +121,7 @@ def update_hoster_network(user: User, hoster: Hoster, asns: list[int], prefixes:
     current.save(update_fields=["asns", "prefixes"])
     hoster.asns, hoster.prefixes = current.asns, current.prefixes
     log_action(user, "portal.hoster.network_changed", current, {"old": old, "new": new})
-    hoster_network_changed.send(sender=Hoster, hoster=current)
+    hoster_network_changed.send(sender=Hoster, hoster=current, actor=user)
     return True
 
 

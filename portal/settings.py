@@ -87,8 +87,11 @@ DASHBOARD_PANELS = [
     "portal.panels",
     "assessments.panels",
     "scoring.measurement.panels",
+    "scoring.certification.panels",
     "scoring.publication.figures_panels",
 ]
+# The company page likewise: each module listed has `hoster_panels(request, hoster) -> list[Panel]`.
+HOSTER_PAGE_PANELS = ["scoring.certification.panels"]
 # `manage.py seed_demo` extends the core demo with each module's `seed(stdout)`, in this order: notices first, so
 # the assessments reviewed in the demo are scored on measured data, then certificates and the published monitor.
 DEMO_SEEDERS = ["scoring.measurement.demo", "assessments.demo", "scoring.publication.demo"]
@@ -153,6 +156,7 @@ MFA_TOTP_ISSUER = "Good Hoster portal"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]  # dates as each language writes them: "1 december 2026 14:05"
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -181,6 +185,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 globals().update(email_from_url(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Good Hoster portal <noreply@goodhoster.example>")
+# Where people write about their data and the site's accessibility (the privacy and accessibility statements).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "privacy@goodhoster.example")
+# The scoring model in force (`scoring.rating.models.default_model_code`): publishing a model does not adopt it.
+SCORING_MODEL = env_str("SCORING_MODEL", "good-hoster-2020")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {

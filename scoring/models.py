@@ -1,6 +1,8 @@
 """The scoring app's models, one module per stage; Django finds them all through this face."""
 
 from scoring.certification.models import Certificate, CertificateEvent, SerialCounter
+from scoring.measurement.changes import AttributionChange, NoticeOwner  # noqa: F401 - the history of attribution
+from scoring.measurement.hashchecks import HashCheckWeek
 from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice
 from scoring.publication.models import MonitorPeriod
 from scoring.rating.models import Rating, ScoringModelVersion
@@ -10,6 +12,7 @@ __all__ = [
     "Certificate",
     "CertificateEvent",
     "Dispute",
+    "HashCheckWeek",
     "ImportBatch",
     "MonitorPeriod",
     "Notice",

@@ -10,4 +10,14 @@ class Migration(migrations.Migration):
             name="aliases",
             field=models.JSONField(blank=True, default=list, verbose_name="aliases"),
         ),
+        migrations.AddField(
+            model_name="hosteridentitychange",
+            name="aliases",
+            field=models.JSONField(blank=True, null=True, verbose_name="requested aliases"),
+        ),
+        migrations.AddField(
+            model_name="hosteridentitychange",
+            name="previous_aliases",
+            field=models.JSONField(blank=True, default=list, verbose_name="aliases until then"),
+        ),
     ]

@@ -22,6 +22,7 @@ from scoring.certification.services import (
 )
 from scoring.engine import Metrics, ScoreCard, ScoredAnswer, Status, score
 from scoring.measurement.metrics import hoster_metrics
+from scoring.rating.inputs import with_hash_checks
 
 WINDOW_DAYS = 90
 WARNING_DAYS = {30: CertificateEvent.Kind.EXPIRY_WARNING_30, 7: CertificateEvent.Kind.EXPIRY_WARNING_7}
@@ -69,9 +70,10 @@ def rolling_metrics(certificate: Certificate, now: datetime, norm_hours: float) 
 
 
 def recheck(certificate: Certificate, now: datetime) -> tuple[ScoreCard, dict[str, Any]]:
-    """The certificate's verified answers scored again with today's rolling metrics; reads only."""
+    """The certificate's verified answers scored again with today's rolling metrics (and hash-check statistics, when
+    its model reads them); reads only."""
     model = certificate.rating.model_version.parsed_for(certificate.assessment.questionnaire)
-    metrics = rolling_metrics(certificate, now, model.norm_hours)
+    metrics = with_hash_checks(rolling_metrics(certificate, now, model.norm_hours), model, certificate.hoster, now)
     return score(model, verified_answers(certificate), Metrics.from_dict(metrics)), metrics
 
 

@@ -1,12 +1,14 @@
-"""Scoring engine: turn questionnaire answers and measured takedown data into a score card.
+"""Scoring engine: turn questionnaire answers and measured data into a score card.
 
 Pure Python (no Django): a scoring model parsed from YAML, plain answers and metrics
 in, a frozen :class:`ScoreCard` out. The rules are DESIGN §4.3; every weight,
 threshold and text comes from the model file. The modules, in the order they build on each other:
-``vocabulary`` (statuses, kinds, errors), ``model`` (the scoring model), ``inputs`` (answers and metrics),
-``scorecard`` (``score``), ``sections`` (section scores) and ``improvements`` (the way to the next grade).
+``vocabulary`` (statuses, kinds, errors), ``model`` (the scoring model), ``hash_checks`` (hash-check statistics),
+``inputs`` (answers and metrics), ``scorecard`` (``score``), ``sections`` (section scores) and ``improvements``
+(the way to the next grade).
 """
 
+from scoring.engine.hash_checks import HashChecks, HashCheckWeek, iso_week, parse_week
 from scoring.engine.improvements import Improvements, SuggestedChange, improvements
 from scoring.engine.inputs import Answers, Metrics, ScoredAnswer
 from scoring.engine.model import (
@@ -40,6 +42,8 @@ __all__ = [
     "GateKind",
     "GateResult",
     "GradeBoundary",
+    "HashCheckWeek",
+    "HashChecks",
     "Improvements",
     "MeasuredCriterion",
     "MeasuredKind",
@@ -53,9 +57,11 @@ __all__ = [
     "Status",
     "SuggestedChange",
     "improvements",
+    "iso_week",
     "load_scoring_model",
     "measured_points",
     "parse_scoring_model",
+    "parse_week",
     "score",
     "section_scores",
     "weighted_average",

@@ -1,4 +1,5 @@
-"""The engine's inputs: the answers it scores and a hoster's measured takedown data, checked against the model."""
+"""The engine's inputs: the answers it scores and a hoster's measured data (takedown figures and, where the model
+measures them, hash-check statistics), checked against the model."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from scoring.engine.hash_checks import HashChecks
 from scoring.engine.model import ScoringModel
 from scoring.engine.vocabulary import ScoringInputError
 
@@ -28,13 +30,18 @@ Answers: TypeAlias = Mapping[str, ScoredAnswer | str | None]
 
 @dataclass(frozen=True)
 class Metrics:
-    """A hoster's measured takedown data over a period (DESIGN §4.2), at the model's norm."""
+    """A hoster's measured takedown data over a period (DESIGN §4.2), at the model's norm.
+
+    ``hash_checks`` None means no hash-check statistics were given: a criterion or gate that measures them is then
+    inconclusive.
+    """
 
     notices: int
     within_norm: int
     p90_hours: float | None
     open_over_norm: int
     norm_hours: float | None = None
+    hash_checks: HashChecks | None = None
 
     def __post_init__(self) -> None:
         for name in ("notices", "within_norm", "open_over_norm"):
@@ -50,6 +57,8 @@ class Metrics:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0):
                 raise ScoringInputError(f"metrics: {name} must be a number >= 0 or null, got {value!r}")
+        if self.hash_checks is not None and not isinstance(self.hash_checks, HashChecks):
+            raise ScoringInputError(f"metrics: hash_checks must be HashChecks or None, got {self.hash_checks!r}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
@@ -63,6 +72,7 @@ class Metrics:
             p90_hours=data["p90_hours"],
             open_over_norm=_whole(data["open_over_norm"], "open_over_norm"),
             norm_hours=data.get("norm_hours"),
+            hash_checks=None if data.get("hash_checks") is None else HashChecks.from_dict(data["hash_checks"]),
         )
 
     @property

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,8 @@ from typing import Any
 from assessments.catalogue import RISK_LEVELS, Criterion, LocalizedText, Questionnaire, YamlChecker, read_yaml
 from scoring.engine.vocabulary import GateKind, MeasuredKind, ModelError
 
-_PLACEHOLDERS = ("norm_hours", "min_sample", "max_hours", "threshold_pct")
+_PLACEHOLDERS = ("norm_hours", "min_sample", "max_hours", "threshold_pct", "weeks")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class MeasuredCriterion:
     """within_norm: the share removed within norm that scores 0 (10 at a share of 1)."""
     tolerance: float | None = None
     """left_open: the share of notices open beyond the norm that scores 0."""
+    weeks: int | None = None
+    """hash_check_weeks: how many of the period's last ISO weeks count (10 points when each had checks)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,12 @@ class Gate:
     pass_values: tuple[str, ...] = ()
     fail_values: tuple[str, ...] = ()
     threshold: float | None = None
+    declared_values: tuple[str, ...] = ()
+    """declared_but_no_hash_checks: the answers of ``criterion`` that declare hash checks."""
+    weeks: int | None = None
+    """declared_but_no_hash_checks: how many of the period's last ISO weeks must show checks."""
+    inconclusive_reason: LocalizedText | None = None
+    """declared_but_no_hash_checks: what the card says when no statistics cover those weeks."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class ScoringModel:
     certifiable_grades: tuple[str, ...]
     gates: tuple[Gate, ...]
     inconclusive_reason: LocalizedText
+    in_force_from: date | None = None
+    """The day from which the model is meant to be the one in force; None for the models from before dates."""
 
     @cached_property
     def criteria_by_code(self) -> Mapping[str, Criterion]:
@@ -69,6 +82,14 @@ class ScoringModel:
     @cached_property
     def scored_criteria(self) -> tuple[Criterion, ...]:
         return tuple(criterion for criterion in self.questionnaire.criteria if criterion.scored)
+
+    @cached_property
+    def hash_check_weeks(self) -> int | None:
+        """How many of the period's last ISO weeks of hash-check statistics the model reads; None when it reads
+        none, so that its inputs need no statistics."""
+        weeks = [item.weeks for item in self.measured if item.weeks is not None]
+        weeks += [gate.weeks for gate in self.gates if gate.weeks is not None]
+        return max(weeks) if weeks else None
 
     def grade_for(self, score: float) -> str:
         """The grade of ``score`` by the boundaries alone (no gates)."""
@@ -115,13 +136,14 @@ _MODEL_KEYS = (
     "gates",
     "inconclusive_reason",
 )
+_OPTIONAL_MODEL_KEYS = ("in_force_from",)
 
 
 def parse_scoring_model(data: object, questionnaire: Questionnaire, source: str) -> ScoringModel:
     """Validate parsed YAML ``data`` as a scoring model for ``questionnaire``."""
     check = YamlChecker(ModelError, source)
     data = check.mapping(data, "the file")
-    check.keys(data, _MODEL_KEYS)
+    check.keys(data, _MODEL_KEYS, _OPTIONAL_MODEL_KEYS)
     code = check.text(data, "code")
     questionnaire_code = check.text(data, "questionnaire")
     if questionnaire_code != questionnaire.code:
@@ -160,7 +182,24 @@ def parse_scoring_model(data: object, questionnaire: Questionnaire, source: str)
         certifiable_grades=tuple(certifiable),
         gates=gates,
         inconclusive_reason=_expand(check, check.localized(data, "inconclusive_reason"), placeholders),
+        in_force_from=_parse_day(check, data, "in_force_from") if "in_force_from" in data else None,
     )
+
+
+def _parse_day(check: YamlChecker, data: Mapping[str, Any], key: str) -> date:
+    """A day written as quoted ISO text ("2026-01-01"): a published definition is stored as JSON, which has no
+    dates, so an unquoted YAML date is refused rather than changed on the way."""
+    value = data[key]
+    if isinstance(value, date):
+        check.fail(f'{key} must be a date in quotes, such as "{value.isoformat()}"')
+    text = check.text(data, key)
+    try:
+        day = date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        check.fail(f"{key} must be a date written YYYY-MM-DD, got {text!r}")
+    return day
 
 
 def _parse_weights(check: YamlChecker, raw: object) -> dict[str, float]:
@@ -190,6 +229,23 @@ def _parse_grades(check: YamlChecker, raw: Sequence[Any]) -> tuple[GradeBoundary
     return tuple(grades)
 
 
+_KIND_PARAMETERS = ("zero_at", "tolerance", "weeks")
+_PARAMETER_OF = {
+    MeasuredKind.WITHIN_NORM: "zero_at",
+    MeasuredKind.LEFT_OPEN: "tolerance",
+    MeasuredKind.HASH_CHECK_WEEKS: "weeks",
+}
+WEEKS_MAX = 53
+"""At most a year of ISO weeks: hash-check statistics older than that say little about a hoster today."""
+
+
+def _weeks(here: YamlChecker, data: Mapping[str, Any]) -> int:
+    weeks = here.integer(data, "weeks", 1)
+    if weeks > WEEKS_MAX:
+        here.fail(f"weeks must be at most {WEEKS_MAX}, got {weeks}")
+    return weeks
+
+
 def _parse_measured(
     check: YamlChecker, raw: Sequence[Any], questionnaire: Questionnaire
 ) -> tuple[MeasuredCriterion, ...]:
@@ -199,7 +255,7 @@ def _parse_measured(
         data = check.mapping(item, f"measured #{position}")
         code = check.at(f"measured #{position}").text(data, "code") if "code" in data else f"#{position}"
         here = check.at(f"measured {code}")
-        here.keys(data, ("code", "kind", "weight", "title"), ("zero_at", "tolerance"))
+        here.keys(data, ("code", "kind", "weight", "title"), _KIND_PARAMETERS)
         if code in known:
             here.fail("code is already a questionnaire criterion")
         if any(existing.code == code for existing in measured):
@@ -207,8 +263,8 @@ def _parse_measured(
         kind = MeasuredKind(here.one_of(data, "kind", tuple(MeasuredKind)))
         if any(existing.kind == kind for existing in measured):
             here.fail(f"kind {kind} is already measured")
-        wanted = {MeasuredKind.WITHIN_NORM: "zero_at", MeasuredKind.LEFT_OPEN: "tolerance"}.get(kind)
-        for key in ("zero_at", "tolerance"):
+        wanted = _PARAMETER_OF.get(kind)
+        for key in _KIND_PARAMETERS:
             if key == wanted and key not in data:
                 here.fail(f"missing key '{key}' (required for kind {kind})")
             if key != wanted and key in data:
@@ -221,9 +277,21 @@ def _parse_measured(
                 title=here.localized(data, "title"),
                 zero_at=here.number(data, "zero_at", 0, 0.999) if "zero_at" in data else None,
                 tolerance=here.number(data, "tolerance", 0.0001, 1) if "tolerance" in data else None,
+                weeks=_weeks(here, data) if "weeks" in data else None,
             )
         )
     return tuple(measured)
+
+
+_GATE_KEYS = {
+    GateKind.ANSWER: (("code", "cap", "kind", "criterion", "title", "reason"), ("pass_values", "fail_values")),
+    GateKind.WILSON_UPPER_BELOW: (("code", "cap", "kind", "threshold", "title", "reason"), ()),
+    GateKind.OPEN_OVER_NORM_SHARE_ABOVE: (("code", "cap", "kind", "threshold", "title", "reason"), ()),
+    GateKind.DECLARED_BUT_NO_HASH_CHECKS: (
+        ("code", "cap", "kind", "criterion", "declared_values", "weeks", "title", "reason", "inconclusive_reason"),
+        (),
+    ),
+}
 
 
 def _parse_gates(
@@ -239,10 +307,7 @@ def _parse_gates(
         code = check.at(f"gates #{position}").text(data, "code") if "code" in data else f"#{position}"
         here = check.at(f"gate {code}")
         kind = GateKind(here.one_of(data, "kind", tuple(GateKind))) if "kind" in data else None
-        if kind is GateKind.ANSWER:
-            here.keys(data, ("code", "cap", "kind", "criterion", "title", "reason"), ("pass_values", "fail_values"))
-        else:
-            here.keys(data, ("code", "cap", "kind", "threshold", "title", "reason"))
+        here.keys(data, *_GATE_KEYS[kind or GateKind.WILSON_UPPER_BELOW])
         assert kind is not None  # the keys check requires it
         if any(existing.code == code for existing in gates):
             here.fail("duplicate gate code")
@@ -256,18 +321,36 @@ def _parse_gates(
             title=here.localized(data, "title"),
             reason=here.localized(data, "reason"),
         )
-        if kind is GateKind.ANSWER:
-            gate = _answer_gate(here, data, gate, questionnaire)
-            texts = dict(placeholders)
-        else:
-            threshold = here.number(data, "threshold", 0, 1)
-            gate = replace(gate, threshold=threshold)
-            texts = {**placeholders, "threshold_pct": f"{threshold * 100:g}"}
+        gate, texts = _gate_parameters(here, data, gate, questionnaire, placeholders)
         gates.append(replace(gate, title=_expand(here, gate.title, texts), reason=_expand(here, gate.reason, texts)))
     return tuple(gates)
 
 
-def _answer_gate(here: YamlChecker, data: Mapping[str, Any], gate: Gate, questionnaire: Questionnaire) -> Gate:
+def _gate_parameters(
+    here: YamlChecker,
+    data: Mapping[str, Any],
+    gate: Gate,
+    questionnaire: Questionnaire,
+    placeholders: Mapping[str, str],
+) -> tuple[Gate, dict[str, str]]:
+    """The gate with what its kind checks, and the values its texts may name."""
+    if gate.kind is GateKind.ANSWER:
+        return _answer_gate(here, data, gate, questionnaire), dict(placeholders)
+    if gate.kind is GateKind.DECLARED_BUT_NO_HASH_CHECKS:
+        criterion = _gate_criterion(here, data, questionnaire)
+        values = _option_values(here, data, "declared_values", criterion)
+        weeks = _weeks(here, data)
+        texts = {**placeholders, "weeks": str(weeks)}
+        inconclusive = _expand(here, here.localized(data, "inconclusive_reason"), texts)
+        gate = replace(
+            gate, criterion=criterion.code, declared_values=values, weeks=weeks, inconclusive_reason=inconclusive
+        )
+        return gate, texts
+    threshold = here.number(data, "threshold", 0, 1)
+    return replace(gate, threshold=threshold), {**placeholders, "threshold_pct": f"{threshold * 100:g}"}
+
+
+def _gate_criterion(here: YamlChecker, data: Mapping[str, Any], questionnaire: Questionnaire) -> Criterion:
     code = here.text(data, "criterion")
     try:
         criterion = questionnaire.criterion(code)
@@ -277,18 +360,27 @@ def _answer_gate(here: YamlChecker, data: Mapping[str, Any], gate: Gate, questio
         here.fail(f"criterion {code} is a {criterion.type}; a gate needs a choice")
     if not criterion.gate:
         here.fail(f"criterion {code} is not marked gate: true in questionnaire {questionnaire.code}")
-    if ("pass_values" in data) == ("fail_values" in data):
-        here.fail("give exactly one of pass_values and fail_values")
-    key = "pass_values" if "pass_values" in data else "fail_values"
+    return criterion
+
+
+def _option_values(here: YamlChecker, data: Mapping[str, Any], key: str, criterion: Criterion) -> tuple[str, ...]:
     values = here.sequence(data, key)
     if not values:
         here.fail(f"{key} must not be empty")
     for value in values:
         if value not in criterion.option_values:
-            here.fail(f"{key}: {value!r} is not an option of {code} (options: {', '.join(criterion.option_values)})")
-    if key == "pass_values":
-        return replace(gate, criterion=code, pass_values=tuple(values))
-    return replace(gate, criterion=code, fail_values=tuple(values))
+            options = ", ".join(criterion.option_values)
+            here.fail(f"{key}: {value!r} is not an option of {criterion.code} (options: {options})")
+    return tuple(values)
+
+
+def _answer_gate(here: YamlChecker, data: Mapping[str, Any], gate: Gate, questionnaire: Questionnaire) -> Gate:
+    criterion = _gate_criterion(here, data, questionnaire)
+    if ("pass_values" in data) == ("fail_values" in data):
+        here.fail("give exactly one of pass_values and fail_values")
+    if "pass_values" in data:
+        return replace(gate, criterion=criterion.code, pass_values=_option_values(here, data, "pass_values", criterion))
+    return replace(gate, criterion=criterion.code, fail_values=_option_values(here, data, "fail_values", criterion))
 
 
 def _expand(check: YamlChecker, text: LocalizedText, values: Mapping[str, str]) -> LocalizedText:

@@ -146,7 +146,10 @@ def wilson_upper_bound(successes: int, trials: int, z: float = WILSON_Z) -> floa
 
 
 def measured_points(model: ScoringModel, measured: MeasuredCriterion, metrics: Metrics) -> float:
-    """Points 0-10 of a measured criterion; ``metrics`` must hold at least one notice."""
+    """Points 0-10 of a measured criterion; ``metrics`` must hold at least one notice, or for hash checks
+    statistics that cover at least one of the weeks counted."""
+    if measured.kind is MeasuredKind.HASH_CHECK_WEEKS:
+        return _hash_check_points(measured, metrics)
     n = metrics.notices
     if measured.kind is MeasuredKind.WITHIN_NORM:
         assert measured.zero_at is not None  # required for this kind by the parser
@@ -167,7 +170,25 @@ def _clamp(value: float) -> float:
     return min(10.0, max(0.0, value))
 
 
+def _weeks_with_checks(weeks: int | None, metrics: Metrics | None) -> int | None:
+    """How many of the period's last ``weeks`` ISO weeks had hash checks; None without statistics covering them."""
+    if weeks is None or metrics is None or metrics.hash_checks is None:
+        return None
+    return metrics.hash_checks.weeks_with_checks(weeks)
+
+
+def _hash_check_points(measured: MeasuredCriterion, metrics: Metrics) -> float:
+    """10 · (weeks with checks among the period's last ``weeks`` weeks) / ``weeks`` (DESIGN §4.3, MEA-4)."""
+    assert measured.weeks is not None  # required for this kind by the parser
+    counted = _weeks_with_checks(measured.weeks, metrics)
+    if counted is None:
+        raise ScoringInputError(f"{measured.code}: no hash-check statistics cover the period's last weeks")
+    return 10 * counted / measured.weeks
+
+
 def _measured_answer(measured: MeasuredCriterion, metrics: Metrics) -> float | int | None:
+    if measured.kind is MeasuredKind.HASH_CHECK_WEEKS:
+        return _weeks_with_checks(measured.weeks, metrics)
     if measured.kind is MeasuredKind.WITHIN_NORM:
         return round(metrics.within_norm_share, 4) if metrics.notices else None
     if measured.kind is MeasuredKind.SLOWEST_DECILE:
@@ -237,7 +258,11 @@ def _measured_line(model: ScoringModel, measured: MeasuredCriterion, metrics: Me
     if metrics is None:
         return _Line(measured.code, None, None, weight, Status.INCONCLUSIVE)
     answer = _measured_answer(measured, metrics)
-    if metrics.notices < model.min_sample:
+    if measured.kind is MeasuredKind.HASH_CHECK_WEEKS:
+        # Hash checks need statistics, not notices: a hoster with few notices can still be measured checking.
+        if answer is None:
+            return _Line(measured.code, None, None, weight, Status.INCONCLUSIVE)
+    elif metrics.notices < model.min_sample:
         return _Line(measured.code, answer, None, weight, Status.INCONCLUSIVE)
     return _Line(measured.code, answer, measured_points(model, measured, metrics), weight, Status.SCORED)
 
@@ -261,6 +286,8 @@ def _evaluate_gate(
             reason=gate.title if passed else gate.reason,
             criterion=gate.criterion,
         )
+    if gate.kind is GateKind.DECLARED_BUT_NO_HASH_CHECKS:
+        return _hash_check_gate(model, gate, answers, metrics)
     if metrics is None or metrics.notices < model.min_sample:
         return GateResult(gate.code, True, gate.cap, model.inconclusive_reason, inconclusive=True)
     threshold = gate.threshold
@@ -270,6 +297,23 @@ def _evaluate_gate(
     else:
         passed = metrics.open_over_norm <= threshold * metrics.notices
     return GateResult(gate.code, passed, gate.cap, gate.title if passed else gate.reason)
+
+
+def _hash_check_gate(
+    model: ScoringModel, gate: Gate, answers: Mapping[str, ScoredAnswer], metrics: Metrics | None
+) -> GateResult:
+    """Fails when the answer declares hash checks but statistics covering the period's last weeks show none; passes
+    when the answer declares none (another gate judges that) and, as inconclusive, without statistics."""
+    answer = answers.get(gate.criterion or "")
+    declared = answer is not None and not answer.na and answer.value in gate.declared_values
+    counted = _weeks_with_checks(gate.weeks, metrics)
+    if not declared:
+        return GateResult(gate.code, True, gate.cap, gate.title, criterion=gate.criterion)
+    if counted is None:
+        reason = gate.inconclusive_reason or model.inconclusive_reason
+        return GateResult(gate.code, True, gate.cap, reason, inconclusive=True, criterion=gate.criterion)
+    passed = counted > 0
+    return GateResult(gate.code, passed, gate.cap, gate.title if passed else gate.reason, criterion=gate.criterion)
 
 
 def _criteria(lines: Sequence[_Line], hundredths: int) -> tuple[CriterionResult, ...]:

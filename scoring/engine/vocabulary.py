@@ -31,9 +31,13 @@ class MeasuredKind(StrEnum):
     WITHIN_NORM = "within_norm"
     SLOWEST_DECILE = "slowest_decile"
     LEFT_OPEN = "left_open"
+    HASH_CHECK_WEEKS = "hash_check_weeks"
+    """Hash-check statistics: the share of the period's last weeks with checks (MEA-4, from good-hoster-2026)."""
 
 
 class GateKind(StrEnum):
     ANSWER = "answer"
     WILSON_UPPER_BELOW = "wilson_upper_below"
     OPEN_OVER_NORM_SHARE_ABOVE = "open_over_norm_share_above"
+    DECLARED_BUT_NO_HASH_CHECKS = "declared_but_no_hash_checks"
+    """An answer declares hash checks (HCS-1 = yes) but the statistics show none in the period's last weeks."""

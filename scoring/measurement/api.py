@@ -1,7 +1,9 @@
-"""`POST /api/v1/notices/`: bulk notice import for supervisors, with the same validation as the CSV import."""
+"""`POST /api/v1/notices/`: bulk notice import for supervisors (a JSON list, or a SCARt export as the body), with the
+same validation as the file import."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +22,7 @@ from portal.models import User
 from scoring.measurement.imports import ImportBusy, import_notices
 from scoring.measurement.models import ImportBatch
 from scoring.measurement.rows import validate_source
+from scoring.measurement.scart import FileFormat
 
 MAX_NOTICES = 10000
 TRUE, FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
@@ -73,7 +76,11 @@ class NoticeImportView(APIView):
             "A JSON list of notices with the columns of the CSV import. The same rules apply: one bad item "
             "rejects the whole request (nothing is stored) and every bad item is reported as "
             "`item N: column: message` (items count from 1). Re-sending a notice updates it; unchanged "
-            f"notices are left alone. At most {MAX_NOTICES} items per request."
+            f"notices are left alone. At most {MAX_NOTICES} items per request.\n\n"
+            "With `file_format=scart-ntd` or `file_format=scart-closed` the body is instead one of SCARt's exports "
+            "exactly as SCARt writes it (`Content-Type: text/csv`), checked and merged as the command and the "
+            "upload do: errors as `line N: column: message`; `reminders` counts the repeat NTDs newly counted, "
+            "`unmatched` the closed lines whose URL has no notice (the first of them in `warnings`)."
         ),
         parameters=[
             OpenApiParameter(
@@ -83,6 +90,12 @@ class NoticeImportView(APIView):
             ),
             OpenApiParameter("timezone", OpenApiTypes.STR, description="Zone for timestamps without offset."),
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate and count, store nothing."),
+            OpenApiParameter(
+                "file_format",
+                OpenApiTypes.STR,
+                enum=[choice.value for choice in FileFormat],
+                description="`csv` (default: the JSON list above), `scart-ntd` or `scart-closed` (a SCARt export).",
+            ),
         ],
         request=NoticeRowSerializer(many=True),
         responses={
@@ -95,58 +108,86 @@ class NoticeImportView(APIView):
         tags=["notices"],
     )
     def post(self, request: Request) -> Response:
+        options = _options(request)
+        if isinstance(options, Response):
+            return options
+        file_format = options.pop("file_format")
+        if file_format != FileFormat.PORTAL:
+            return _import_export(request, file_format, options)
         try:
             records = request.data
         except ParseError as exc:
-            return Response({"rejected": 0, "errors": [f"The body is not acceptable JSON: {exc.detail}"]}, status=400)
+            return _refused(f"The body is not acceptable JSON: {exc.detail}")
         except RequestDataTooBig:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return Response({"rejected": 0, "errors": [f"The body may be at most {limit} bytes."]}, status=400)
+            return _refused(f"The body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
         if not isinstance(records, list):
-            return Response({"rejected": 0, "errors": ["The body must be a JSON list of notices."]}, status=400)
+            return _refused("The body must be a JSON list of notices.")
         if len(records) > MAX_NOTICES:
-            return Response(
-                {"rejected": 0, "errors": [f"At most {MAX_NOTICES} notices per request; split the list."]}, status=400
-            )
-        if any("\x00" in value for value in request.query_params.values()):
-            return Response({"rejected": 0, "errors": ["Parameters may not contain NUL characters."]}, status=400)
-        tz = None
-        if request.query_params.get("timezone"):
-            try:
-                tz = ZoneInfo(request.query_params["timezone"])
-            except (ZoneInfoNotFoundError, ValueError):
-                return Response({"rejected": 0, "errors": ["Unknown time zone."]}, status=400)
-        source = request.query_params.get("source") or "meldpunt"
+            return _refused(f"At most {MAX_NOTICES} notices per request; split the list.")
+        return _imported(request, options, records=records)
+
+
+def _refused(message: str) -> Response:
+    return Response({"rejected": 0, "errors": [message]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _options(request: Request) -> dict[str, Any] | Response:
+    """The import's options from the query string, or the response refusing them."""
+    params = request.query_params
+    if any("\x00" in value for value in params.values()):
+        return _refused("Parameters may not contain NUL characters.")
+    tz = None
+    if params.get("timezone"):
         try:
-            validate_source(source)
-        except ValidationError as exc:
-            return Response({"rejected": 0, "errors": exc.messages}, status=400)
-        dry_run_text = request.query_params.get("dry_run", "false").lower()
-        if dry_run_text not in TRUE | FALSE:
-            return Response({"rejected": 0, "errors": ["dry_run must be true or false."]}, status=400)
-        dry_run = dry_run_text in TRUE
-        user = request.user
-        assert isinstance(user, User)  # IsSupervisor lets only a signed-in supervisor this far
-        try:
-            result = import_notices(
-                records=records, source=source, tz=tz, user=user, dry_run=dry_run, channel=ImportBatch.Channel.API
-            )
-        except ImportBusy as refusal:
-            return Response({"rejected": 0, "errors": [str(refusal)]}, status=status.HTTP_409_CONFLICT)
-        if not result.ok:
-            return Response(
-                {"rejected": result.rejected, "errors": [str(error) for error in result.errors]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            tz = ZoneInfo(params["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            return _refused("Unknown time zone.")
+    source = params.get("source") or "meldpunt"
+    try:
+        validate_source(source)
+    except ValidationError as exc:
+        return Response({"rejected": 0, "errors": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    dry_run_text = params.get("dry_run", "false").lower()
+    if dry_run_text not in TRUE | FALSE:
+        return _refused("dry_run must be true or false.")
+    file_format = params.get("file_format") or FileFormat.PORTAL.value
+    if file_format not in FileFormat.values:
+        return _refused(f"file_format must be one of {', '.join(FileFormat.values)}.")
+    return {"source": source, "tz": tz, "dry_run": dry_run_text in TRUE, "file_format": file_format}
+
+
+def _import_export(request: Request, file_format: str, options: dict[str, Any]) -> Response:
+    """A SCARt export sent as the body, imported as the command and the upload import it."""
+    try:
+        body = request._request.body
+    except RequestDataTooBig:
+        return _refused(f"The body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    return _imported(request, options, stream=io.BytesIO(body), file_format=file_format)
+
+
+def _imported(request: Request, options: dict[str, Any], **what: Any) -> Response:
+    """The import's outcome as the response: its counts (201, or 200 for a dry run), or its errors."""
+    user = request.user
+    assert isinstance(user, User)  # IsSupervisor lets only a signed-in supervisor this far
+    try:
+        result = import_notices(user=user, channel=ImportBatch.Channel.API, **options, **what)
+    except ImportBusy as refusal:
+        return Response({"rejected": 0, "errors": [str(refusal)]}, status=status.HTTP_409_CONFLICT)
+    if not result.ok:
         return Response(
-            {
-                "batch": result.batch.pk if result.batch else None,
-                "dry_run": result.dry_run,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "unattributed": result.unattributed,
-                "rejected": 0,
-            },
-            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
+            {"rejected": result.rejected, "errors": [str(error) for error in result.errors]},
+            status=status.HTTP_400_BAD_REQUEST,
         )
+    body: dict[str, Any] = {
+        "batch": result.batch.pk if result.batch else None,
+        "dry_run": result.dry_run,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "unattributed": result.unattributed,
+        "rejected": 0,
+    }
+    if result.file_format != FileFormat.PORTAL:
+        body |= {"reminders": result.reminders, "unmatched": result.unmatched}
+        body["warnings"] = [str(warning) for warning in result.warnings]
+    return Response(body, status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED)

@@ -446,6 +446,12 @@ class _Addresses:
 
 def _url_fields(url: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The URLs' SHA-256 (hex) and host names as text fields (empty texts where there is no URL)."""
+    hashes, hosts, _keys = url_fields_and_keys(url)
+    return hashes, hosts
+
+
+def url_fields_and_keys(url: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """`_url_fields`, and the first 60 bits of each SHA-256 as a number (0 where there is no URL)."""
     has_url = _present(url)
     sha256 = hashlib.sha256
     digests = b"".join([sha256(u).digest() for u in url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()])
@@ -456,7 +462,9 @@ def _url_fields(url: pa.Array) -> tuple[pa.Array, pa.Array]:
     hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
     # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
     hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
-    return hashes, _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX))
+    keys = np.zeros(len(url), dtype=np.int64)
+    keys[has_url] = (np.ascontiguousarray(digits[:, :8]).view(">u8").ravel() >> 4).astype(np.int64)
+    return hashes, _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX)), keys
 
 
 _ATTRIBUTIONS = pa.array([_text(code) for code in (EXPLICIT, BY_ASN, BY_PREFIX, NONE)], pa.binary())

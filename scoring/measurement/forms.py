@@ -11,6 +11,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Hoster
@@ -18,17 +20,45 @@ from portal.refusals import Refusal
 from portal.widgets import DateInput, DateTimeLocalInput
 from scoring.measurement.metrics import NORM_HOURS_MAX, check_metric_date
 from scoring.measurement.rows import SOURCE_MAX, validate_source
+from scoring.measurement.scart import FileFormat, detect_format
 from scoring.measurement.uploads import upload_max_bytes
 
 SMALL = "form-control form-control-sm"
+# The zones a notice file's times are most often in come first; the others follow, found by typing.
+FIRST_ZONES = ("Europe/Amsterdam", "UTC")
 _ZONES = sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+ZONES = (*FIRST_ZONES, *(zone for zone in _ZONES if zone not in FIRST_ZONES))
+
+
+class ZoneInput(forms.TextInput):
+    """A text field that suggests time zones as one types (an HTML datalist: no script, usable by keyboard)."""
+
+    def __init__(self, zones: tuple[str, ...], attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.zones = zones
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        list_id = f"{(attrs or {}).get('id') or name}-zones"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}"></option>', ((zone,) for zone in self.zones))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
 
 
 class NoticeUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Notice file (CSV)"),
-        help_text=_("Header notice_id,reported_at,removed_at,ip,asn and optionally hoster,url; UTF-8."),
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "form-control"}),
+        help_text=_(
+            "The portal's CSV (header notice_id,reported_at,removed_at,ip,asn and optionally hoster,url) or one of "
+            "SCARt's exports (NTD or closed URLs), UTF-8."
+        ),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "form-control", "data-detect-format": ""}),
+    )
+    file_format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[("", _("As the file's header shows")), *FileFormat.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("The portal reads the file's header and says which format it found."),
     )
     source = forms.CharField(
         label=_("Source"),
@@ -38,17 +68,22 @@ class NoticeUploadForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
         help_text=_("Who reported these notices; notice IDs are unique per source."),
     )
-    timezone = forms.ChoiceField(
+    timezone = forms.CharField(
         label=_("Time zone of timestamps without offset"),
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
-        choices=[("", _("None: every timestamp carries its offset"))] + [(zone, zone) for zone in _ZONES],
+        max_length=64,
+        widget=ZoneInput(ZONES, attrs={"class": "form-control", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Type to search, for instance Europe/Amsterdam or UTC. Leave it empty when every timestamp carries "
+            "its offset; SCARt's exports are read in Europe/Amsterdam unless you choose another zone."
+        ),
     )
 
     def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
         """`too_large`: the upload handler dropped the file at the limit (`uploads.NoticeUploadHandler`)."""
         super().__init__(*args, **kwargs)
         self.too_large = too_large
+        self.found_format: FileFormat | None = None
         if too_large:
             self.fields["file"].required = False  # it was sent, but is not kept: `clean` says why
 
@@ -58,12 +93,38 @@ class NoticeUploadForm(forms.Form):
             raise forms.ValidationError(_("Upload a .csv file."))
         return upload
 
+    def clean_timezone(self) -> str:
+        zone: str = self.cleaned_data["timezone"].strip()
+        if zone and zone not in ZONES:
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone the portal knows; choose one from the list."),
+                params={"zone": zone[:64]},
+            )
+        return zone
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.too_large:
             message = _("The file is larger than %(max)s; split it into smaller files.")
             self.add_error("file", message % {"max": filesizeformat(upload_max_bytes())})
+        upload = cleaned.get("file")
+        if upload is not None:
+            self.found_format = _header_format(upload)
+            chosen = cleaned.get("file_format") or self.found_format
+            if chosen != self.found_format:
+                message = _("The file's header is that of a %(found)s, not of a %(chosen)s.")
+                labels = {"found": self.found_format.label, "chosen": FileFormat(chosen).label}
+                self.add_error("file_format", message % labels)
+            cleaned["file_format"] = chosen
         return cleaned
+
+
+def _header_format(upload: UploadedFile[bytes]) -> FileFormat:
+    """The format the uploaded file's first line shows (`scart.detect_format`)."""
+    upload.seek(0)
+    first_line = upload.readline(64 * 1024)
+    upload.seek(0)
+    return detect_format(first_line)
 
 
 def default_metrics_period() -> tuple[date, date]:

@@ -1,4 +1,4 @@
-"""The hoster landscape from CSV: hosters created or updated all or nothing, then every notice re-attributed."""
+"""The hoster landscape from CSV: hosters created or updated all or nothing, then the notices re-attributed."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.audit import log_action
+from portal.hoster_aliases import NameEntry, NameIndex, check_name, clean_aliases
+from portal.hoster_names import name_keys
 from portal.models import Hoster, User, normalize_prefix, parse_asn, validate_hoster_name
-from scoring.measurement.attribution import reattribute_all
+from scoring.measurement.attribution import reattribute_network, reattribute_owners, stored_reason
 from scoring.measurement.rows import RowError
 
 HOSTER_COLUMNS = ("slug", "name", "website", "asns", "prefixes")
+OPTIONAL_COLUMNS = ("aliases",)  # names as the hotline writes them, separated by |
 
 
 @dataclass
@@ -36,14 +40,21 @@ class HosterImportResult:
 
 
 def import_hosters(stream: IO[bytes], user: User | None = None) -> HosterImportResult:
-    """Create or update hosters from CSV `slug,name,website,asns,prefixes`; all or nothing, then re-attribute."""
+    """Create or update hosters from CSV `slug,name,website,asns,prefixes[,aliases]`; all or nothing, then
+    re-attribute the notices whose network or named owner changed hands."""
     result = HosterImportResult()
     parsed = _read_hosters(stream, result.errors)
+    if not result.errors:
+        _check_names(parsed, result.errors)
     if result.errors:
         return result
     with transaction.atomic():
-        if _store_hosters(parsed, result):
-            result.reattributed = reattribute_all(user)
+        network_changed, changed_keys = _store_hosters(parsed, result)
+        reason = stored_reason(gettext_noop("hosters imported"))
+        if changed_keys:
+            result.reattributed += reattribute_owners(user, changed_keys, reason)
+        if network_changed:
+            result.reattributed += reattribute_network(user, reason)
         log_action(
             user,
             "scoring.hosters.imported",
@@ -77,7 +88,7 @@ def _read_hosters(stream: IO[bytes], errors: list[RowError]) -> list[dict[str, A
                 errors.append(RowError(line, "slug", _("This slug appears more than once in this file.")))
                 continue
             seen.add(values["slug"])
-            parsed.append(values)
+            parsed.append({**values, "line": line})
     except UnicodeDecodeError:
         errors.append(RowError(1, "file", _("The file is not UTF-8 text.")))
     except csv.Error as exc:
@@ -126,33 +137,74 @@ def _parse_hoster_row(line: int, row: dict[str, str], errors: list[RowError]) ->
             errors.append(RowError(line, "prefixes", " ".join(exc.messages)))
     if len(errors) != count:
         return None
-    return {
+    values: dict[str, Any] = {
         "slug": slug,
         "name": name,
         "website": website,
         "asns": sorted(asns),
         "prefixes": sorted(prefixes, key=lambda p: (":" in p, p)),
     }
+    if "aliases" in row:  # optional: a file without the column leaves the hosters' aliases as they are
+        text = row["aliases"].strip()
+        values["aliases"] = [alias.strip() for alias in text.split("|")] if text else []
+    return values
 
 
-def _store_hosters(parsed: list[dict[str, Any]], result: HosterImportResult) -> bool:
-    """Create the new hosters and update the changed ones, counting; whether any declared network changed."""
-    network_changed = False
+def _check_names(parsed: list[dict[str, Any]], errors: list[RowError]) -> None:
+    """Every alias checked (`portal.hoster_aliases`) against every other hoster as it will be after the import;
+    a new name must not be another hoster's alias. Problems go to `errors`, on the row's line."""
+    stored = {
+        slug: (name, legal_name, list(aliases or []))
+        for slug, name, legal_name, aliases in Hoster.objects.filter(
+            slug__in=[values["slug"] for values in parsed]
+        ).values_list("slug", "name", "legal_name", "aliases")
+    }
+    entries = []
+    for values in parsed:
+        _name, legal_name, aliases = stored.get(values["slug"], ("", "", []))
+        entries.append(NameEntry.of(values["slug"], values["name"], legal_name, values.get("aliases", aliases)))
+    index = NameIndex.from_database(replaced=entries)
+    for values in parsed:
+        line, slug = values["line"], values["slug"]
+        if "aliases" in values:
+            try:
+                values["aliases"] = clean_aliases(values["aliases"], slug, index)
+            except ValidationError as exc:
+                errors.extend(RowError(line, "aliases", message) for message in exc.messages)
+        if slug not in stored or values["name"] != stored[slug][0]:
+            try:
+                check_name(values["name"], slug, index)
+            except ValidationError as exc:
+                errors.extend(RowError(line, "name", message) for message in exc.messages)
+
+
+def _store_hosters(parsed: list[dict[str, Any]], result: HosterImportResult) -> tuple[bool, set[str]]:
+    """Create the new hosters and update the changed ones, counting; whether any declared network changed, and
+    the name keys that were added or dropped (the notices naming them may change hands)."""
+    network_changed, changed_keys = False, set()
     existing = {h.slug: h for h in Hoster.objects.filter(slug__in=[v["slug"] for v in parsed])}
     for values in parsed:
+        values = {key: value for key, value in values.items() if key != "line"}
         hoster = existing.get(values["slug"])
         if hoster is None:
-            Hoster.objects.create(**values)
+            hoster = Hoster.objects.create(**values)
             result.created += 1
             network_changed = network_changed or bool(values["asns"] or values["prefixes"])
+            changed_keys |= _keys(hoster)
             continue
         changed = {k: v for k, v in values.items() if getattr(hoster, k) != v}
         if not changed:
             result.unchanged += 1
             continue
         network_changed = network_changed or "asns" in changed or "prefixes" in changed
+        old_keys = _keys(hoster)
         for key, value in changed.items():
             setattr(hoster, key, value)
         hoster.save(update_fields=list(changed))
+        changed_keys |= old_keys ^ _keys(hoster)
         result.updated += 1
-    return network_changed
+    return network_changed, changed_keys
+
+
+def _keys(hoster: Hoster) -> set[str]:
+    return name_keys(hoster.slug, hoster.name, hoster.legal_name, hoster.aliases or [])

@@ -8,41 +8,50 @@ A source's first file on PostgreSQL goes straight into the notices inside the im
 at least as big as the notices rebuilds their indexes after the load); any other file goes to a temporary
 staging table and, only when every row is valid, is merged into the notices in one transaction with
 `UPDATE … FROM` and `INSERT … SELECT`. A rejected file, a dry run or a crash leaves no notice behind.
+
+SCARt's two exports (`scart`) take the same way with readers and a merge of their own (`scart_staging`): their
+lines are validated by the same `RowValidator`, staged, gathered per URL and merged, all or nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import IO, TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.audit import log_action
 from portal.models import Hoster, User
 from portal.refusals import Refusal
 from scoring.measurement.attribution import Attributor
 from scoring.measurement.models import ImportBatch
-from scoring.measurement.rows import COLUMNS, REQUIRED_COLUMNS, RowError, RowValidator, StagedRow, validate_source
+from scoring.measurement.readers import PROGRESS_EVERY, ProgressCallback
+from scoring.measurement.readers import HashingReader as _HashingReader
+from scoring.measurement.readers import arrow_rows as _arrow_rows
+from scoring.measurement.readers import csv_rows as _csv_rows
+from scoring.measurement.readers import header_positions as _positions  # noqa: F401 - the tests read headers with it
+from scoring.measurement.readers import record_rows as _record_rows
+from scoring.measurement.rows import RowError, RowValidator, validate_source
+from scoring.measurement.scart import DEFAULT_ZONE, FileFormat, ScartReader, closed_rows, ntd_rows, sniff_format
+from scoring.measurement.scart_staging import ClosedStaging, NtdStaging
 from scoring.measurement.staging import Staging as _Staging
 
 if TYPE_CHECKING:
-    from scoring.measurement.columnar import BinaryRows
+    from scoring.measurement.scart_staging import Lines
     from scoring.measurement.staging import Rows
 
+__all__ = ["PROGRESS_EVERY", "ImportBusy", "ImportResult", "ProgressCallback", "import_notices"]
 STORED_ERRORS_MAX = 1000
-PROGRESS_EVERY = 20000
-# Told (rows read, bytes read) as the file goes by: the command's progress bar, the upload's progress on its batch.
-ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass
@@ -55,16 +64,48 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     batch: ImportBatch | None = None
     dry_run: bool = False
+    file_format: str = FileFormat.PORTAL
+    reminders: int = 0  # an NTD export's repeat NTDs newly counted on their notices
+    unmatched: int = 0  # a closed export's lines whose URL has no notice; the first of them in `warnings`
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def summary(self) -> str:
-        return (
+        text = (
             f"created={self.created} updated={self.updated} unchanged={self.unchanged} "
             f"unattributed={self.unattributed} rejected={self.rejected}"
         )
+        if self.file_format == FileFormat.SCART_NTD:
+            text += f" reminders={self.reminders}"
+        elif self.file_format == FileFormat.SCART_CLOSED:
+            text += f" unmatched={self.unmatched}"
+        return text
+
+    def notes(self) -> list[str]:
+        """What the batch keeps of an import that succeeded, in the importer's language: the format, the
+        reminders counted and the closed lines that match no notice (each named)."""
+        if self.file_format == FileFormat.PORTAL:
+            return []
+        notes = [_("Format: %(format)s.") % {"format": FileFormat(self.file_format).label}]
+        if self.file_format == FileFormat.SCART_NTD:
+            message = ngettext(
+                "%(count)d repeat NTD counted as a reminder.",
+                "%(count)d repeat NTDs counted as reminders.",
+                self.reminders,
+            )
+            notes.append(message % {"count": self.reminders})
+        elif self.unmatched:
+            message = ngettext(
+                "%(count)d line names a URL without a notice in this source (import its NTD export first):",
+                "%(count)d lines name a URL without a notice in this source (import its NTD export first):",
+                self.unmatched,
+            )
+            notes.append(message % {"count": self.unmatched})
+            notes.extend(str(warning) for warning in self.warnings)
+        return notes
 
 
 class ImportBusy(Refusal):
@@ -73,137 +114,6 @@ class ImportBusy(Refusal):
     def __init__(self, source: str) -> None:
         message = _("Another import of source “%(source)s” is running; try again when it has finished.")
         super().__init__(message % {"source": source})
-
-
-# --- reading: the file (the fast way or row by row) or the API's records ---------------------------------------
-
-
-class _HashingReader(io.RawIOBase):
-    """Passes a binary stream through, counting and hashing the bytes (SHA-256 of the whole file)."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.sha256 = hashlib.sha256()
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        self.sha256.update(data)
-        self.bytes_read += size
-        return size
-
-
-def _positions(header: list[str], validator: RowValidator) -> list[int | None] | None:
-    """Where each of `COLUMNS` is in the file's header (None when absent), or None when the header is wrong."""
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing:
-        validator.error(1, "header", _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
-    if unknown:
-        validator.error(1, "header", _("Unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
-    if len(set(header)) != len(header):
-        validator.error(1, "header", _("A column appears more than once."))
-    if validator.errors:
-        return None
-    return [header.index(name) if name in header else None for name in COLUMNS]
-
-
-def _arrow_rows(validator: RowValidator, progress: ProgressCallback | None, reader_state: _HashingReader) -> BinaryRows:
-    """The fast way (PostgreSQL): the file read and checked by the column, as binary COPY (see `columnar`)."""
-    # Imported here, not above: Arrow and numpy take memory, and only the processes that import files need them.
-    from scoring.measurement import columnar
-
-    buffered = io.BufferedReader(reader_state, 1 << 20)
-    header = columnar.read_header(buffered)
-    positions = _positions(header, validator)
-    if positions is None:
-        raise columnar.NotSimple("header")
-    report = None if progress is None else (lambda rows: progress(rows, reader_state.bytes_read))
-    return columnar.BinaryRows(buffered, len(header), positions, validator, report)
-
-
-def _csv_rows(
-    validator: RowValidator, progress: ProgressCallback | None, reader_state: _HashingReader
-) -> Iterator[StagedRow]:
-    text = io.TextIOWrapper(io.BufferedReader(reader_state, 1 << 20), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    try:
-        header = [name.strip().lower() for name in next(reader, [])]
-        positions = _positions(header, validator)
-        if positions is None:
-            return
-        width = len(header)
-        i_id, i_rep, i_rem, i_ip, i_asn, i_hoster, i_url = positions
-        # The required columns are always there (`_positions` rejects a header without them).
-        assert i_id is not None and i_rep is not None and i_rem is not None and i_ip is not None and i_asn is not None
-        validate = validator.validate
-        for count, fields in enumerate(reader, start=1):
-            line = reader.line_num
-            if len(fields) != width:
-                if not fields:
-                    continue
-                validator.error(
-                    line,
-                    "row",
-                    _("Expected %(width)d fields, found %(found)d.") % {"width": width, "found": len(fields)},
-                )
-                continue
-            row = validate(
-                line,
-                fields[i_id],
-                fields[i_rep],
-                fields[i_rem],
-                fields[i_ip],
-                fields[i_asn],
-                "" if i_hoster is None else fields[i_hoster],
-                "" if i_url is None else fields[i_url],
-            )
-            if row is not None:
-                yield row
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(count, reader_state.bytes_read)
-    except UnicodeDecodeError:
-        validator.error(reader.line_num + 1, "file", _("The file is not UTF-8 text."))
-    except csv.Error as exc:
-        validator.error(reader.line_num, "file", _("The file is not valid CSV: %(error)s") % {"error": exc})
-
-
-def _record_rows(records: Sequence[Any], validator: RowValidator) -> Iterator[StagedRow]:
-    for index, record in enumerate(records, start=1):
-        if not isinstance(record, Mapping):
-            validator.error(index, "row", _("Each notice is a JSON object."))
-            continue
-        unknown = sorted(str(key) for key in record if key not in COLUMNS)
-        if unknown:
-            validator.error(index, "row", _("Unknown field(s): %(columns)s.") % {"columns": ", ".join(unknown)})
-            continue
-        values = [_record_text(validator, index, name, record.get(name)) for name in COLUMNS]
-        texts = [value for value in values if value is not None]
-        if len(texts) != len(values):
-            continue
-        row = validator.validate(index, *texts)
-        if row is not None:
-            yield row
-
-
-def _record_text(validator: RowValidator, index: int, name: str, value: Any) -> str | None:
-    """A field of an API record as the text a file would hold; None, recorded, when JSON gave another type.
-
-    Texts, or null for an empty field; an AS number may also be a JSON number.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if name == "asn" and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    validator.error(index, name, _("Give this field as a JSON string (or null when it is empty)."))
-    return None
 
 
 # --- the import: all or nothing, in one transaction --------------------------------------------------------------
@@ -225,20 +135,23 @@ def import_notices(
     batch: ImportBatch | None = None,
     channel: str = ImportBatch.Channel.COMMAND,
     filename: str = "",
+    file_format: str = FileFormat.PORTAL,
 ) -> ImportResult:
-    """Validate and import a CSV `stream` or a list of API `records`; all or nothing.
+    """Validate and import a `stream` in `file_format` (the portal's CSV or a SCARt export, whose naive times are
+    read in `tz`, by default Europe/Amsterdam) or a list of API `records`; all or nothing.
 
     With `batch`, that batch (an upload waiting for the worker) records the outcome, also a rejection;
     without, a batch is created only when the import succeeds, so a rejected file stores nothing at all.
-    Everything happens in one transaction, which a rejection or a dry run rolls back.
-
-    On PostgreSQL a file is first taken the fast way (`columnar`); a file that leaves it is read again,
-    row by row, which also names every bad line.
-
-    An invalid `source` raises ValidationError (`rows.validate_source`); another import of the same source
-    still writing after the wait (`NOTICE_IMPORT_LOCK_WAIT`) raises `ImportBusy`, and this one stores nothing.
+    Everything happens in one transaction, which a rejection or a dry run rolls back. On PostgreSQL a file is
+    first taken the fast way (`columnar`, `scart_columnar`); one that leaves it is read again row by row.
+    An invalid `source` raises ValidationError (`rows.validate_source`); another import of the same source still
+    writing after the wait (`NOTICE_IMPORT_LOCK_WAIT`) raises `ImportBusy`, and this one stores nothing.
     """
     validate_source(source)
+    file_format = FileFormat(file_format)
+    if records is not None and file_format != FileFormat.PORTAL:
+        raise ValueError("SCARt exports are files: give them as a stream")
+    tz = tz if tz is not None or file_format == FileFormat.PORTAL else ZoneInfo(DEFAULT_ZONE)
     size = _remaining_size(stream) if stream is not None else None
 
     def attempt(fast: bool) -> ImportResult:
@@ -255,8 +168,12 @@ def import_notices(
             filename=filename,
             size=size,
             fast=fast,
+            file_format=file_format,
         )
 
+    found = sniff_format(stream) if stream is not None and size is not None else FileFormat.PORTAL
+    if file_format == FileFormat.PORTAL and found != FileFormat.PORTAL:  # a SCARt export given as the CSV
+        return _wrong_format(found, batch)
     if stream is not None and size is not None and connection.vendor == "postgresql":
         from scoring.measurement.columnar import NotSimple
 
@@ -268,11 +185,19 @@ def import_notices(
     return attempt(fast=False)
 
 
+def _wrong_format(found: FileFormat, batch: ImportBatch | None) -> ImportResult:
+    """A SCARt export given as a portal CSV: rejected at its header, saying which format it is."""
+    validator = RowValidator(None, {}, Attributor([]))
+    message = _("This is the header of a %(format)s; import the file in that format (%(code)s).")
+    validator.error(1, "header", message % {"format": found.label, "code": found.value})
+    return _rejected(ImportResult(), validator, batch)
+
+
 def _remaining_size(stream: IO[bytes]) -> int | None:
     """Bytes from the stream's position to its end, or None when it cannot seek."""
     try:
         start = stream.tell()
-        end = stream.seek(0, io.SEEK_END)
+        end = stream.seek(0, 2)
         stream.seek(start)
     except (AttributeError, OSError, ValueError):
         return None
@@ -293,6 +218,7 @@ def _import(
     filename: str,
     size: int | None,
     fast: bool,
+    file_format: str = FileFormat.PORTAL,
 ) -> ImportResult:
     """One way through the file (the fast one, or row by row) or the records; see `import_notices`."""
     validator = RowValidator(
@@ -301,9 +227,8 @@ def _import(
         Attributor.from_database(),
         label="line" if stream is not None else "item",
     )
-    rows, hasher = _rows(stream, records, validator, progress, fast)
-    staging = _Staging(source, size)
-    result = ImportResult(dry_run=dry_run, batch=batch)
+    rows, hasher, staging = _reading(file_format, stream, records, validator, progress, fast, source, size)
+    result = ImportResult(dry_run=dry_run, batch=batch, file_format=file_format)
 
     def loaded() -> bool:
         """After the last row: the final progress report; False when the file is rejected."""
@@ -313,13 +238,16 @@ def _import(
 
     try:
         if not staging.direct:
-            staging.stage(rows)
+            # The fast way may give up in the middle of its COPY: in a savepoint, so that a caller's transaction
+            # survives it and the row-by-row reading can start again.
+            with transaction.atomic() if fast else nullcontext():
+                staging.stage(rows)  # type: ignore[arg-type]  # `_reading` gives each staging its own rows
             if not loaded():
                 return _rejected(result, validator, batch)
         with _one_import_per_source(source):
             stored = batch if batch is not None else _new_batch(user, channel, source, filename)
-            if staging.direct:
-                staging.load_direct(rows, stored.pk)
+            if isinstance(staging, _Staging) and staging.direct:
+                staging.load_direct(rows, stored.pk)  # type: ignore[arg-type]
                 if not loaded():
                     raise _Rollback
             _count(result, staging, validator, source, stored.pk)
@@ -333,6 +261,32 @@ def _import(
         staging.drop()
     result.batch = stored
     return result
+
+
+def _reading(
+    file_format: str,
+    stream: IO[bytes] | None,
+    records: Sequence[Any] | None,
+    validator: RowValidator,
+    progress: ProgressCallback | None,
+    fast: bool,
+    source: str,
+    size: int | None,
+) -> tuple[Rows | Lines, _HashingReader | None, _Staging | NtdStaging | ClosedStaging]:
+    """Where the rows come from and where they go, by the file's format."""
+    if file_format == FileFormat.PORTAL or stream is None:
+        rows, hasher = _rows(stream, records, validator, progress, fast)
+        return rows, hasher, _Staging(source, size)
+    hasher = _HashingReader(stream)
+    report = None if progress is None else (lambda lines: progress(lines, hasher.bytes_read))
+    staging = NtdStaging(source) if file_format == FileFormat.SCART_NTD else ClosedStaging(source)
+    if fast:
+        from scoring.measurement.scart_columnar import ScartBinaryRows
+
+        return ScartBinaryRows(FileFormat(file_format), hasher, validator, report), hasher, staging
+    reader = ScartReader(FileFormat(file_format), validator, report)
+    lines = ntd_rows(reader, hasher) if file_format == FileFormat.SCART_NTD else closed_rows(reader, hasher)
+    return lines, hasher, staging
 
 
 @contextmanager
@@ -403,10 +357,22 @@ def _new_batch(user: User | None, channel: str, source: str, filename: str) -> I
     )
 
 
-def _count(result: ImportResult, staging: _Staging, validator: RowValidator, source: str, batch_id: int) -> None:
-    """The merge, and what it did to the file's rows."""
+def _count(
+    result: ImportResult,
+    staging: _Staging | NtdStaging | ClosedStaging,
+    validator: RowValidator,
+    source: str,
+    batch_id: int,
+) -> None:
+    """The merge, and what it did to the file's rows (a SCARt export: to its URLs' notices)."""
     result.created, result.updated = staging.merge(source, batch_id)
-    result.unchanged = validator.rows - result.created - result.updated
+    if isinstance(staging, _Staging):
+        result.unchanged = validator.rows - result.created - result.updated
+    else:
+        result.unchanged, result.reminders, result.unmatched = staging.unchanged, staging.reminders, staging.unmatched
+        column = "url"
+        message = _("No notice of this source has this URL; import the NTD export that sent it first.")
+        result.warnings = [RowError(line, column, message) for line in staging.unmatched_lines]
     result.unattributed = staging.unattributed(source, validator.unattributed)
 
 
@@ -430,10 +396,12 @@ def _succeeded(
     batch.created, batch.updated = result.created, result.updated
     batch.unchanged, batch.unattributed = result.unchanged, result.unattributed
     batch.rejected = 0
-    batch.errors = []
+    batch.errors = result.notes()[:STORED_ERRORS_MAX]
     batch.save()
-    counts = {name: getattr(result, name) for name in ("created", "updated", "unchanged", "unattributed")}
-    details = {"source": source, "channel": batch.channel, "file_sha256": file_sha256, **counts}
+    names = ("created", "updated", "unchanged", "unattributed", "reminders", "unmatched")
+    counts = {name: getattr(result, name) for name in names}
+    details = {"source": source, "channel": batch.channel, "format": result.file_format, "file_sha256": file_sha256}
+    details.update(counts)
     log_action(user, "scoring.notices.imported", batch, details)
 
 

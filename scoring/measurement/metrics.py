@@ -42,6 +42,9 @@ MetricsRow = dict[str, Any]
 # 9999 a time zone or a norm would move a moment out of Python's calendar.
 FIRST_DAY, LAST_DAY = EARLIEST.date(), date(2100, 1, 1)
 NORM_HOURS_MAX = 720  # the longest norm figures are asked for: thirty days
+# The removal time every figure counts: the one an accepted removal-time dispute corrected, else the measured one
+# (`Notice.counted_removed_at`; the original stays stored beside it).
+COUNTED_REMOVAL_SQL = "COALESCE(corrected_removed_at, removed_at)"
 
 
 class DateOutOfRange(Refusal):
@@ -84,8 +87,8 @@ def _hours(seconds: Decimal | float | None) -> float | None:
 
 
 def _duration_sql() -> str:
-    """Seconds from report to removal: a float8 to the microsecond on PostgreSQL (sorts much faster than the
-    numeric of EXTRACT), to the millisecond on SQLite."""
+    """Seconds from report to the counted removal: a float8 to the microsecond on PostgreSQL (sorts much faster
+    than the numeric of EXTRACT), to the millisecond on SQLite."""
     if connection.vendor == "postgresql":
         return "date_part('epoch', removed_at - reported_at)"
     return "ROUND((julianday(removed_at) - julianday(reported_at)) * 86400.0, 3)"
@@ -115,11 +118,14 @@ def _aggregate(
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
     sql = f"""
-        WITH base AS (
-            SELECT hoster_id, reported_at,
-                   CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN {_duration_sql()} END AS d
+        WITH counted AS (
+            SELECT hoster_id, reported_at, {COUNTED_REMOVAL_SQL} AS removed_at
             FROM scoring_notice
             WHERE excluded = %s AND reported_at >= %s AND reported_at < %s {hoster_filter}
+        ), base AS (
+            SELECT hoster_id, reported_at,
+                   CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN {_duration_sql()} END AS d
+            FROM counted
         ), ranked AS (
             SELECT hoster_id, reported_at, d,
                    ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n
@@ -140,9 +146,10 @@ def _aggregate(
         FROM ranked
         GROUP BY hoster_id
     """  # noqa: S608 - only constants are formatted in
-    params: list[Any] = [adapt(as_of), False, adapt(date_from), adapt(date_to)]
+    params: list[Any] = [False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
+    params.append(adapt(as_of))
     params += [norm_seconds if connection.vendor == "postgresql" else float(norm_seconds)]
     params.append(adapt(as_of - timedelta(hours=float(norm_hours))))
     with transaction.atomic(), connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -81,7 +82,7 @@ class Attribution(models.TextChoices):
     EXPLICIT = "explicit", _("Hoster named in the notice")
     ASN = "asn", _("Declared AS number")
     PREFIX = "prefix", _("Declared IP prefix")
-    DISPUTE = "dispute", _("Set when resolving a dispute")
+    DISPUTE = "dispute", _("Set by the supervisor (a dispute or the unattributed queue)")
     NONE = "none", _("Unattributed")
 
 
@@ -108,6 +109,9 @@ class Notice(models.Model):
     notice_id = models.CharField(_("notice ID"), max_length=100)
     reported_at = models.DateTimeField(_("reported"))
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    # The removal time of the latest accepted removal-time dispute, beside `removed_at` (never over it): the
+    # metrics count this one when it is set (the dispute keeps the decision, `history.py` shows both).
+    corrected_removed_at = models.DateTimeField(_("corrected removal"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     asn = models.BigIntegerField(_("AS number"), null=True, blank=True)
     url_sha256 = models.CharField(_("URL SHA-256"), max_length=64, blank=True)
@@ -132,6 +136,8 @@ class Notice(models.Model):
         _("attribution"), max_length=10, choices=Attribution.choices, default=Attribution.NONE
     )
     excluded = models.BooleanField(_("excluded"), default=False, help_text=_("Left out of every metric."))
+    # Repeat NTDs the hotline sent for the same URL (SCARt exports): reminders, never notices of their own.
+    reminders = models.PositiveIntegerField(_("reminders"), default=0, db_default=0)
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, related_name="notices", db_index=False, db_constraint=False
     )
@@ -155,14 +161,29 @@ class Notice(models.Model):
     def is_open(self) -> bool:
         return self.removed_at is None
 
+    @property
+    def counted_removed_at(self) -> datetime | None:
+        """The removal time the metrics count: the corrected one when a dispute set it, else the measured one."""
+        return self.corrected_removed_at or self.removed_at
+
 
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> DisputeQuerySet:
         return self.filter(status=Dispute.Status.OPEN)
 
 
+def dispute_evidence_upload_to(instance: Dispute, filename: str) -> str:
+    """A server-generated name in private storage; the uploader's file name is kept only as data."""
+    extension = f".{instance.evidence_type}" if instance.evidence_type else ""
+    return f"dispute-evidence/{instance.hoster_id}/{uuid.uuid4().hex}{extension}"
+
+
 class Dispute(models.Model):
-    """A hoster's objection to a notice's attribution, and the supervisor's decision on it."""
+    """A hoster's objection to a notice's attribution or removal time, and the supervisor's decision on it."""
+
+    class Kind(models.TextChoices):
+        ATTRIBUTION = "attribution", _("Attribution")
+        REMOVAL_TIME = "removal_time", _("Removal time")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -172,9 +193,11 @@ class Dispute(models.Model):
     class Outcome(models.TextChoices):
         REATTRIBUTED = "reattributed", _("Attributed to another hoster")
         EXCLUDED = "excluded", _("Excluded from the metrics")
+        CORRECTED = "corrected", _("Removal time corrected")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="disputes")
     hoster = models.ForeignKey(Hoster, on_delete=models.CASCADE, related_name="disputes")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ATTRIBUTION)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
@@ -188,6 +211,18 @@ class Dispute(models.Model):
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolution_reason = models.TextField(_("reason for the decision"), blank=True)
+    # A removal-time dispute: the time the hoster claims, its evidence (a document in private storage, judged by
+    # its content, or a web address) and, once accepted, the corrected time the supervisor set.
+    claimed_removed_at = models.DateTimeField(_("claimed removal"), null=True, blank=True)
+    corrected_removed_at = models.DateTimeField(_("corrected removal"), null=True, blank=True)
+    evidence_url = models.URLField(_("evidence URL"), max_length=2000, blank=True)
+    evidence_file = models.FileField(
+        _("evidence file"), upload_to=dispute_evidence_upload_to, max_length=200, blank=True
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=200, blank=True)
+    evidence_type = models.CharField(_("detected type"), max_length=10, blank=True)
+    evidence_size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    evidence_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
 
     objects = DisputeQuerySet.as_manager()
 
@@ -196,7 +231,15 @@ class Dispute(models.Model):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         constraints = [
-            models.UniqueConstraint(fields=["notice"], condition=Q(status="open"), name="one_open_dispute_per_notice")
+            models.UniqueConstraint(fields=["notice"], condition=Q(status="open"), name="one_open_dispute_per_notice"),
+            models.CheckConstraint(
+                condition=Q(kind="attribution")
+                | (
+                    Q(claimed_removed_at__isnull=False)
+                    & ((~Q(evidence_sha256="") & Q(evidence_url="")) | (Q(evidence_sha256="") & ~Q(evidence_url="")))
+                ),
+                name="removal_time_dispute_claims_a_time_with_evidence",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.asn import asn_number
 from scoring.measurement.attribution import Attributor
@@ -64,9 +65,17 @@ def _shown(value: str) -> str:
     return value if len(value) <= _SHOWN_MAX else value[:_SHOWN_MAX] + "…"
 
 
+# What an error names when it concerns no column of the file: translated when shown, unlike the file's own columns.
+WHOLE = {"header": gettext_noop("header"), "row": gettext_noop("row"), "file": gettext_noop("file")}
+
+
 @dataclass(frozen=True)
 class RowError:
-    """One problem with one row: `line N: column: message` (the header is line 1; API items count from 1)."""
+    """One problem with one row: `line N: column: message` (the header is line 1; API items count from 1).
+
+    The message is translated when the error is found, the rest when it is shown: the importer runs in the
+    language of the person importing (`tasks.run_notice_import`), so every part comes out in theirs.
+    """
 
     line: int
     column: str
@@ -74,7 +83,11 @@ class RowError:
     label: str = "line"
 
     def __str__(self) -> str:
-        return f"{self.label} {self.line}: {self.column}: {self.message}"
+        column = _(WHOLE[self.column]) if self.column in WHOLE else self.column
+        parts = {"line": self.line, "column": column, "message": self.message}
+        if self.label == "item":
+            return _("item %(line)d: %(column)s: %(message)s") % parts
+        return _("line %(line)d: %(column)s: %(message)s") % parts
 
 
 class RowValidator:
@@ -96,7 +109,7 @@ class RowValidator:
         self.tz = tz
         # The latest plausible time of a report or removal (the earliest is EARLIEST).
         self.latest = (now or timezone.now()) + CLOCK_SKEW
-        self.hoster_ids = hoster_ids
+        self.hoster_ids = hoster_ids  # by slug; the attributor also knows them by name, legal name and alias
         self.attributor = attributor
         self.label = label
         self.errors: list[RowError] = []
@@ -111,7 +124,12 @@ class RowValidator:
         self.bad_lines.add(line)
 
     def _timestamp(self, line: int, column: str, text: str) -> tuple[datetime, str] | None:
-        """The instant and its text for the database (ISO 8601 with an explicit offset); None, recorded, if bad."""
+        """The instant and its text for the database (ISO 8601 with an explicit offset); None, recorded, if bad.
+
+        A time without offset is read in the file's zone (`tz`). Of a local time that comes twice (the hour the
+        clocks go back) it is the first, summer-time one; a local time that never came (the hour the clocks
+        go forward) is refused, as it shows that the file was not written in that zone.
+        """
         try:
             if "\x00" in text:  # Python's parser would stop reading at it
                 raise ValueError
@@ -124,7 +142,11 @@ class RowValidator:
                 message = _("“%(value)s” has no UTC offset; add one (Z, +02:00) or give the file's time zone.")
                 self.error(line, column, message % {"value": text})
                 return None
-            value = value.replace(tzinfo=self.tz)
+            local, value = value, value.replace(tzinfo=self.tz)
+            if value.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != local:
+                message = _("“%(value)s” never happened in %(zone)s: the clocks were put forward over it.")
+                self.error(line, column, message % {"value": text, "zone": self.tz})
+                return None
             stored = value.isoformat()
         # `YYYY-MM-DDTHH:MM:SSZ` and `…±HH:MM` (also with a fraction) are read alike everywhere; any other
         # form Python accepts (week dates, basic format, long fractions) is written out canonically.
@@ -167,10 +189,7 @@ class RowValidator:
             self.error(line, "removed_at", _("The removal lies before the report."))
         ip = ip.strip()
         if ip:
-            try:
-                socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
-            except (OSError, ValueError):
-                self.error(line, "ip", _("“%(value)s” is not an IPv4 or IPv6 address.") % {"value": _shown(ip)})
+            self.check_ip(line, "ip", ip)
         asn = asn.strip()
         number = _asn_number(asn) if asn else None
         if asn and number is None:
@@ -179,21 +198,11 @@ class RowValidator:
         hoster = hoster.strip()
         declared = self.hoster_ids.get(hoster) if hoster else None
         if hoster and declared is None:
-            self.error(line, "hoster", _("No hoster has the slug “%(value)s”.") % {"value": _shown(hoster)})
+            declared = self._named_hoster(line, hoster)
         elif not hoster and not ip and not asn:
             self.error(line, "hoster", _("A row needs at least one of hoster, asn or ip."))
         url = url.strip()
-        sha256 = host = ""
-        if url:
-            if "\x00" in url:
-                self.error(line, "url", _("A NUL character is not allowed here."))
-            elif len(url) > URL_MAX:
-                self.error(line, "url", _("A URL has at most %(max)d characters.") % {"max": URL_MAX})
-            elif (match := _URL_HOST.match(url)) is None:
-                self.error(line, "url", _("This is not a URL."))
-            else:
-                host = match.group(1).lower()[:HOST_MAX]
-            sha256 = hashlib.sha256(url.encode()).hexdigest()
+        sha256, host = self.url_fields(line, "url", url) if url else ("", "")
         if len(self.errors) != errors_before or reported_at is None:
             return None
         hoster_id, attribution = self.attributor.attribute(declared, number, ip or None)
@@ -201,3 +210,41 @@ class RowValidator:
             self.unattributed += 1
         removal = removed_at[1] if removed_at else None
         return notice_id, reported_at[1], removal, ip or None, number, declared, hoster_id, attribution, sha256, host
+
+    def _named_hoster(self, line: int, hoster: str) -> int | None:
+        """The hoster a `hoster` value other than a slug names by name, legal name or alias; None, recorded, if none.
+
+        Compared as attribution compares a hotline's owner names (`Attributor.owner_hoster`): without case,
+        punctuation or legal form.
+        """
+        declared = self.attributor.owner_hoster(hoster)
+        if declared is None:
+            message = _("No hoster has the slug, name or alias “%(value)s”.")
+            self.error(line, "hoster", message % {"value": _shown(hoster)})
+        return declared
+
+    def check_ip(self, line: int, column: str, ip: str) -> bool:
+        """Whether `ip` is an IPv4 or IPv6 address; when not, the error is recorded under `column`."""
+        try:
+            socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
+        except (OSError, ValueError):
+            self.error(line, column, _("“%(value)s” is not an IPv4 or IPv6 address.") % {"value": _shown(ip)})
+            return False
+        return True
+
+    def url_fields(self, line: int, column: str, url: str) -> tuple[str, str]:
+        """The URL's SHA-256 (hex) and host name, all the portal keeps of it; a bad URL is recorded under `column`."""
+        host = ""
+        if "\x00" in url:
+            self.error(line, column, _("A NUL character is not allowed here."))
+        elif len(url) > URL_MAX:
+            self.error(line, column, _("A URL has at most %(max)d characters.") % {"max": URL_MAX})
+        elif (match := _URL_HOST.match(url)) is None:
+            self.error(line, column, _("This is not a URL."))
+        else:
+            host = match.group(1).lower()[:HOST_MAX]
+        return hashlib.sha256(url.encode()).hexdigest(), host
+
+    def timestamp(self, line: int, column: str, text: str) -> tuple[datetime, str] | None:
+        """`_timestamp` for the other readers (the SCARt exports), with their column names."""
+        return self._timestamp(line, column, text)

@@ -108,45 +108,9 @@ class Staging:
 
     @contextmanager
     def _indexes_rebuilt(self) -> Iterator[None]:
-        """Drop the notices' indexes (and the keys that rest on them) for the load, and build them again after it.
-
-        PostgreSQL's advice for populating a table: one sorted build of an index costs a fraction of a million
-        scattered insertions. All of it happens in the import's transaction: the notices stay locked until it
-        commits, and a failure rolls the dropped indexes back with everything else.
-        """
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE confrelid = 'scoring_notice'::regclass AND contype = 'f'"
-            )
-            foreign_keys = cursor.fetchall()
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = 'scoring_notice'::regclass AND contype IN ('p', 'u') ORDER BY contype"
-            )
-            keys = cursor.fetchall()  # the primary key first
-            cursor.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i"
-                " WHERE indrelid = 'scoring_notice'::regclass AND NOT EXISTS"
-                " (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)"
-            )
-            indexes = cursor.fetchall()
-            for table, name, _definition in foreign_keys:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-            for name, _definition in keys:
-                cursor.execute(f"ALTER TABLE scoring_notice DROP CONSTRAINT {quote(name)}")
-            for name, _definition in indexes:
-                cursor.execute(f"DROP INDEX {name}")
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for name, definition in keys:
-                cursor.execute(f"ALTER TABLE scoring_notice ADD CONSTRAINT {quote(name)} {definition}")
-            for _name, definition in indexes:
-                cursor.execute(definition)
-            for table, name, definition in foreign_keys:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        """The notices' indexes dropped for the load and built again after it (`indexes_rebuilt`)."""
+        with indexes_rebuilt("scoring_notice"):
+            yield
 
     def drop(self) -> None:
         if not self.direct:
@@ -289,3 +253,49 @@ class Staging:
 def _canonical_ip(ip: str) -> str:
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     return socket.inet_ntop(family, socket.inet_pton(family, ip))
+
+
+@contextmanager
+def indexes_rebuilt(table: str) -> Iterator[None]:
+    """Drop a table's indexes (and the keys that rest on them) for a big load, and build them again after it.
+
+    PostgreSQL's advice for populating a table: one sorted build of an index costs a fraction of a million
+    scattered insertions. All of it happens in the import's transaction: the table stays locked until it
+    commits, and a failure rolls the dropped indexes back with everything else. `table` is a constant name.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE confrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
+            [table],
+        )
+        keys = cursor.fetchall()  # the primary key first
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i"
+            " WHERE indrelid = %s::regclass AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for referring, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {referring} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for referring, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {referring} ADD CONSTRAINT {quote(name)} {definition}")

@@ -6,28 +6,25 @@ of the scoring model in force, so their pages live in `scoring.publication.figur
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.access import AuthenticatedHttpRequest, get_hoster_for, require_supervisor
-from portal.asn import asn_number
+from portal.access import AuthenticatedHttpRequest, require_supervisor
 from portal.models import Membership
-from portal.refusals import Refusal, show_refusal
-from scoring.measurement.disputes import raise_dispute, resolve_dispute
-from scoring.measurement.forms import DisputeForm, NoticeUploadForm, ResolveDisputeForm
-from scoring.measurement.models import Dispute, ImportBatch, Notice
+from scoring.measurement.forms import NoticeUploadForm
+from scoring.measurement.models import ImportBatch
+from scoring.measurement.scart import FileFormat, format_headers
 from scoring.measurement.tasks import run_notice_import
 from scoring.measurement.uploads import NoticeUploadHandler, create_upload_batch, fail_batch
 
@@ -73,14 +70,22 @@ def _import_list(request: AuthenticatedHttpRequest, handler: NoticeUploadHandler
         data = form.cleaned_data
         batch = create_upload_batch(request.user, data["file"], data["source"], data["timezone"])
         try:
-            run_notice_import.enqueue(batch.pk)
+            # The worker speaks the uploader's language: its errors read as this page does.
+            run_notice_import.enqueue(batch.pk, get_language() or "", data["file_format"])
         except BaseException:
             fail_batch(batch, timezone.now())
             raise
-        messages.info(request, _("The file is being imported."))
+        found = form.found_format.label if form.found_format else ""
+        message = _("Format found in the header: %(format)s. The file is being imported.")
+        messages.info(request, message % {"format": found})
         return redirect("scoring:import_detail", pk=batch.pk)
     page = Paginator(ImportBatch.objects.select_related("created_by"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "scoring/imports.html", {"form": form, "page": page})
+    formats = {
+        "formats": [{"value": f.value, "label": str(f.label), "header": header} for f, header in format_headers()],
+        "portal": str(FileFormat.PORTAL.label),
+        "found": _("Format found in the header:"),
+    }
+    return render(request, "scoring/imports.html", {"form": form, "page": page, "formats": formats})
 
 
 @supervisor_required

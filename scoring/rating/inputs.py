@@ -1,5 +1,6 @@
 """The engine's inputs from the database: an assessment's answers (self-assessed or verified) and the hoster's
-metrics over the assessment's period, one at a time or for a batch, and answers and metrics as JSON."""
+metrics over the assessment's period — with its hash-check statistics when the model reads them — one at a time or
+for a batch, and answers and metrics as JSON."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.utils import timezone
 
 from assessments.models import Answer, Assessment, QuestionnaireVersion
 from assessments.review import accepted_answers
-from scoring.engine import Metrics, ScoredAnswer, ScoringInputError, ScoringModel
+from portal.models import Hoster
+from scoring.engine import HashChecks, HashCheckWeek, Metrics, ScoredAnswer, ScoringInputError, ScoringModel
+from scoring.measurement.hashchecks import hash_check_windows, last_whole_week
 from scoring.measurement.metrics import as_datetime, hoster_metrics
 from scoring.rating.models import Rating, ScoringModelVersion
 
@@ -136,7 +139,31 @@ def metrics_for(assessment: Assessment, model: ScoringModelVersion | ScoringMode
     """The hoster's measured data over the assessment's period at the model's norm, as stored with a rating."""
     start, end, as_of = measurement_window(assessment)
     [row] = hoster_metrics(start, end, as_of=as_of, norm_hours=model.norm_hours, hoster=assessment.hoster)
-    return _metrics_row(row, model.norm_hours, start, end, as_of)
+    return with_hash_checks(_metrics_row(row, model.norm_hours, start, end, as_of), model, assessment.hoster, as_of)
+
+
+def _hash_check_weeks(model: ScoringModelVersion | ScoringModel) -> int | None:
+    return (model.parsed if isinstance(model, ScoringModelVersion) else model).hash_check_weeks
+
+
+def _hash_checks_json(window: Sequence[tuple[date, int, int]], last_week: date) -> dict[str, Any]:
+    """The engine's `hash_checks` (`scoring.engine.HashChecks`) as JSON: the covered weeks up to `last_week`."""
+    weeks = tuple(HashCheckWeek(week, checks, hits) for week, checks, hits in window)
+    return HashChecks(last_week=last_week, weeks=weeks).to_dict()
+
+
+def with_hash_checks(
+    row: dict[str, Any], model: ScoringModelVersion | ScoringModel, hoster: Hoster, as_of: datetime
+) -> dict[str, Any]:
+    """`row` with the hoster's hash-check statistics over the last weeks whole at `as_of` when `model` reads them
+    (MEA-4 and its gate, from good-hoster-2026); unchanged for a model that does not. Statistics that cover none of
+    those weeks are given as an empty list, which the engine judges inconclusive."""
+    weeks = _hash_check_weeks(model)
+    if weeks is None:
+        return row
+    last_week = last_whole_week(as_of)
+    window = hash_check_windows([hoster.pk], last_week, weeks)[hoster.pk]
+    return {**row, "hash_checks": _hash_checks_json(window, last_week)}
 
 
 # A batch's inputs with a few queries --------------------------------------------------------------------------
@@ -164,8 +191,11 @@ def batch_answers(
     return result
 
 
-def batch_metrics(assessments: Sequence[Assessment], norm_hours: float) -> dict[int, dict[str, Any]]:
-    """Every assessment's metrics with one `hoster_metrics` query per distinct period."""
+def batch_metrics(
+    assessments: Sequence[Assessment], norm_hours: float, hash_check_weeks: int | None = None
+) -> dict[int, dict[str, Any]]:
+    """Every assessment's metrics with one `hoster_metrics` query per distinct period, and with `hash_check_weeks`
+    (the model's `hash_check_weeks`) the hash-check statistics over that many weeks, one more query per period."""
     by_period: dict[tuple[date, date], list[Assessment]] = {}
     for assessment in assessments:
         by_period.setdefault((assessment.period_start, assessment.period_end), []).append(assessment)
@@ -173,9 +203,17 @@ def batch_metrics(assessments: Sequence[Assessment], norm_hours: float) -> dict[
     for group in by_period.values():
         start, end, as_of = measurement_window(group[0])
         rows = {row["hoster"]: row for row in hoster_metrics(start, end, as_of=as_of, norm_hours=norm_hours)}
+        last_week = last_whole_week(as_of)
+        windows = (
+            hash_check_windows([assessment.hoster_id for assessment in group], last_week, hash_check_weeks)
+            if hash_check_weeks is not None
+            else {}
+        )
         for assessment in group:
             row = rows.get(assessment.hoster.slug)
             if row is None:  # a hoster registered after the query started
                 [row] = hoster_metrics(start, end, as_of=as_of, norm_hours=norm_hours, hoster=assessment.hoster)
             result[assessment.pk] = _metrics_row(row, norm_hours, start, end, as_of)
+            if hash_check_weeks is not None:
+                result[assessment.pk]["hash_checks"] = _hash_checks_json(windows[assessment.hoster_id], last_week)
     return result

@@ -73,7 +73,7 @@ def score_many(
     """Score many assessments at once (the current ones by default); reads only."""
     batch = prepare_batch(assessments)
     answers = answers if answers is not None else batch_answers(batch, basis, accepted)
-    metrics = batch_metrics(batch, version.norm_hours)
+    metrics = batch_metrics(batch, version.norm_hours, version.parsed.hash_check_weeks)
     scored: list[Scored] = []
     for assessment in batch:
         model = engine_model(version, assessment)

@@ -11,8 +11,10 @@ from scoring.measurement.hosters import import_hosters
 
 class Command(BaseCommand):
     help = (
-        "Create or update hosters from CSV slug,name,website,asns,prefixes (several ASNs or prefixes separated "
-        "by spaces). A file with any bad row is rejected whole. Notices are re-attributed afterwards."
+        "Create or update hosters from CSV slug,name,website,asns,prefixes and optionally aliases (several ASNs or "
+        "prefixes separated by spaces; aliases, names as the hotline writes them, separated by |). A file with any "
+        "bad row, or an alias that is another hoster's name or alias, is rejected whole. The notices whose network "
+        "or named owner changed hands are re-attributed afterwards."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,4 +1,5 @@
-"""`manage.py import_notices FILE`: validate a hotline notice file and import it whole, or reject it whole."""
+"""`manage.py import_notices FILE [--format …]`: validate a hotline notice file (the portal's CSV or one of SCARt's
+exports) and import it whole, or reject it whole."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from tqdm import tqdm
 from scoring.measurement.imports import ImportBusy, import_notices
 from scoring.measurement.models import ImportBatch
 from scoring.measurement.rows import validate_source
+from scoring.measurement.scart import DEFAULT_ZONE, FileFormat
 
 
 class Command(BaseCommand):
     help = (
-        "Import notices from CSV with header notice_id,reported_at,removed_at,ip,asn[,hoster][,url]. "
+        "Import notices from CSV with header notice_id,reported_at,removed_at,ip,asn[,hoster][,url], or from "
+        "SCARt's NTD export (--format scart-ntd) or closed-URL export (--format scart-closed). "
         "A file with any bad row is rejected whole and nothing is stored."
     )
 
@@ -26,7 +29,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--source", default="meldpunt", help="label of the reporter; notice IDs are unique per source"
         )
-        parser.add_argument("--timezone", help="time zone of timestamps without a UTC offset, e.g. Europe/Amsterdam")
+        parser.add_argument(
+            "--format",
+            default=FileFormat.PORTAL.value,
+            choices=[choice.value for choice in FileFormat],
+            help="the portal's CSV (default), SCARt's NTD export or SCARt's closed-URL export",
+        )
+        parser.add_argument(
+            "--timezone",
+            help=f"time zone of timestamps without a UTC offset, e.g. Europe/Amsterdam (SCARt: {DEFAULT_ZONE})",
+        )
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -70,6 +82,7 @@ class Command(BaseCommand):
                     progress=progress,
                     channel=ImportBatch.Channel.COMMAND,
                     filename=os.path.basename(path),
+                    file_format=options["format"],
                 )
         except ImportBusy as refusal:
             raise CommandError(f"{refusal} Nothing was stored.", returncode=1)
@@ -79,5 +92,9 @@ class Command(BaseCommand):
             for error in result.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"rejected: {result.rejected} bad row(s) in {path}; nothing was stored.", returncode=1)
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
+        if result.unmatched > len(result.warnings):
+            self.stderr.write(f"warning: … and {result.unmatched - len(result.warnings)} more such line(s)")
         prefix = "dry run, nothing stored: " if result.dry_run else ""
         self.stdout.write(prefix + result.summary())

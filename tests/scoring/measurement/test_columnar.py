@@ -264,7 +264,7 @@ def _schema() -> list[tuple]:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'scoring_notice'"
             " UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = 'scoring_notice'::regclass OR confrelid = 'scoring_notice'::regclass ORDER BY 1"
+            " WHERE conrelid = 'scoring_notice'::regclass OR confrelid = 'scoring_notice'::regclass ORDER BY 1, 2"
         )
         return cursor.fetchall()
 

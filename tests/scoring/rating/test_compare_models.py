@@ -80,6 +80,7 @@ def test_without_assessments_the_summary_is_empty(db):
 
 def test_an_unknown_model_is_refused(db):
     with pytest.raises(
-        CommandError, match=r"unknown scoring model 'nope' \(published: good-hoster-2020, good-hoster-2024\)"
+        CommandError,
+        match=r"unknown scoring model 'nope' \(published: good-hoster-2020, good-hoster-2024, good-hoster-2026\)",
     ):
         run("good-hoster-2020", "nope")

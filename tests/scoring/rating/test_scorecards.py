@@ -34,20 +34,22 @@ def assessment_a(hoster_a) -> Assessment:
 # Scoring models as data -----------------------------------------------------------------------------------------
 
 
-def test_migrate_publishes_both_models_with_their_norms():
+def test_migrate_publishes_every_model_with_its_norm():
     versions = {version.code: version for version in ScoringModelVersion.objects.all()}
-    assert set(versions) == {"good-hoster-2020", "good-hoster-2024"}
+    assert set(versions) == {"good-hoster-2020", "good-hoster-2024", "good-hoster-2026"}
     assert versions["good-hoster-2020"].norm_hours == 24
     assert versions["good-hoster-2024"].norm_hours == 12
     assert versions["good-hoster-2024"].questionnaire == questionnaire()
     assert versions["good-hoster-2024"].parsed.norm_hours == 12
+    assert versions["good-hoster-2026"].norm_hours == 12
+    # Publishing a model does not put it in force: the SCORING_MODEL setting does (good-hoster-2020 without it).
     assert scorecards.model_version().code == "good-hoster-2020"
 
 
 def test_loading_again_changes_nothing():
     results = scorecards.load_scoring_models()
-    assert [result.created for result in results] == [False, False]
-    assert ScoringModelVersion.objects.count() == 2
+    assert [result.created for result in results] == [False, False, False]
+    assert ScoringModelVersion.objects.count() == 3
 
 
 def test_a_new_version_is_published_beside_the_old(tmp_path):
