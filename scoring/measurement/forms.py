@@ -20,7 +20,7 @@ from portal.refusals import Refusal
 from portal.widgets import DateInput, DateTimeLocalInput
 from scoring.measurement.metrics import NORM_HOURS_MAX, check_metric_date
 from scoring.measurement.rows import SOURCE_MAX, validate_source
-from scoring.measurement.scart import FileFormat, detect_format
+from scoring.measurement.scart import DEFAULT_ZONE, FileFormat, detect_format
 from scoring.measurement.uploads import upload_max_bytes
 
 SMALL = "form-control form-control-sm"
@@ -116,6 +116,8 @@ class NoticeUploadForm(forms.Form):
                 labels = {"found": self.found_format.label, "chosen": FileFormat(chosen).label}
                 self.add_error("file_format", message % labels)
             cleaned["file_format"] = chosen
+            if chosen != FileFormat.PORTAL and not cleaned.get("timezone"):
+                cleaned["timezone"] = DEFAULT_ZONE  # what SCARt's naive times are read in, shown on the batch
         return cleaned
 
 
