@@ -85,3 +85,15 @@ def test_the_500_page_renders_without_database_request_or_context_processors(lan
         response = server_error(RequestFactory().get("/"))
     assert f'<html lang="{language}">' in html and TEXTS[language][500] in html
     assert response.status_code == 500 and TEXTS[language][500] in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_form_without_its_token_gets_a_branded_403_that_says_what_to_do(production, language):
+    texts = {"en": "The form could not be sent", "nl": "Het formulier kon niet worden verzonden"}
+    browser = Client(HTTP_ACCEPT_LANGUAGE=language, enforce_csrf_checks=True)
+    response = browser.post("/accounts/login/", {"login": "someone@example.org", "password": "x"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert f'<html lang="{language}">' in html and texts[language] in html
+    assert "/privacy/" in html and "CSRF verification failed" not in html
