@@ -28,6 +28,9 @@ class HosterAdmin(AuditedAdmin):
     list_filter = ("verification", "country")
     search_fields = ("name", "slug", "legal_name", "coc_number")
     prepopulated_fields = {"slug": ("name",)}
+    # What notices are attributed by changes only on the portal's own pages, which check it against every other
+    # hoster and re-attribute the notices concerned (portal.identity, portal.services).
+    readonly_fields = ("asns", "prefixes", "aliases")
     inlines = [MembershipInline]
 
 

@@ -115,6 +115,30 @@ def test_an_admin_change_is_audited(hoster_a):
 
 
 @pytest.mark.django_db
+def test_the_admin_cannot_change_what_notices_are_attributed_by(hoster_a):
+    """Network and aliases change on the portal's pages only, which check collisions and re-attribute notices."""
+    before = (hoster_a.asns, hoster_a.prefixes, hoster_a.aliases)
+    client = logged_in(_superuser(mfa=True))
+    data = {
+        "name": hoster_a.name,
+        "slug": hoster_a.slug,
+        "country": "NL",
+        "asns": "[64999]",
+        "prefixes": '["198.18.0.0/15"]',
+        "aliases": '["Someone Else B.V."]',
+        "verification": hoster_a.verification,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(f"/admin/portal/hoster/{hoster_a.pk}/change/", data)
+    assert response.status_code == 302
+    hoster_a.refresh_from_db()
+    assert (hoster_a.asns, hoster_a.prefixes, hoster_a.aliases) == before
+
+
+@pytest.mark.django_db
 def test_an_admin_deletion_and_addition_are_audited():
     root = _superuser(mfa=True)
     client = logged_in(root)
