@@ -42,7 +42,15 @@ from scoring.measurement.readers import csv_rows as _csv_rows
 from scoring.measurement.readers import header_positions as _positions  # noqa: F401 - the tests read headers with it
 from scoring.measurement.readers import record_rows as _record_rows
 from scoring.measurement.rows import RowError, RowValidator, validate_source
-from scoring.measurement.scart import DEFAULT_ZONE, FileFormat, ScartReader, closed_rows, ntd_rows, sniff_format
+from scoring.measurement.scart import (
+    DEFAULT_ZONE,
+    FileFormat,
+    ScartReader,
+    closed_row,
+    ntd_row,
+    sniff_format,
+    valid_rows,
+)
 from scoring.measurement.scart_staging import ClosedStaging, NtdStaging
 from scoring.measurement.staging import Staging as _Staging
 
@@ -285,8 +293,9 @@ def _reading(
 
         return ScartBinaryRows(FileFormat(file_format), hasher, validator, report), hasher, staging
     reader = ScartReader(FileFormat(file_format), validator, report)
-    lines = ntd_rows(reader, hasher) if file_format == FileFormat.SCART_NTD else closed_rows(reader, hasher)
-    return lines, hasher, staging
+    if file_format == FileFormat.SCART_NTD:
+        return valid_rows(reader, hasher, ntd_row), hasher, staging
+    return valid_rows(reader, hasher, closed_row), hasher, staging
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import IO
+from typing import IO, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -236,12 +236,17 @@ class ScartReader:
         return self._owners[owner]
 
 
-def ntd_rows(reader: ScartReader, raw: io.RawIOBase) -> Iterator[NtdLine]:
-    """The NTD export's lines as `NtdLine` rows; every bad line is recorded in the reader's validator."""
+Row = TypeVar("Row", NtdLine, ClosedLine)
+
+
+def valid_rows(
+    reader: ScartReader, raw: io.RawIOBase, row: Callable[[ScartReader, int, list[str]], Row | None]
+) -> Iterator[Row]:
+    """An export's good lines as rows (`ntd_row` or `closed_row`); every bad line is recorded in the validator."""
     for line, values in reader.lines(raw):
-        row = ntd_row(reader, line, values)
-        if row is not None:
-            yield row
+        made = row(reader, line, values)
+        if made is not None:
+            yield made
 
 
 def ntd_row(reader: ScartReader, line: int, values: list[str]) -> NtdLine | None:
@@ -269,14 +274,6 @@ def ntd_row(reader: ScartReader, line: int, values: list[str]) -> NtdLine | None
     owner, owner_key, named = reader.owner(values[NTD_OWNER]) if kind in HOSTER_TYPES else ("", "", None)
     hoster_id, attribution = validator.attributor.attribute(None, None, ip or None)
     return sha256, host, sent_at, ip or None, named, hoster_id, attribution, owner, owner_key, line
-
-
-def closed_rows(reader: ScartReader, raw: io.RawIOBase) -> Iterator[ClosedLine]:
-    """The closed export's lines as `ClosedLine` rows; every bad line is recorded in the reader's validator."""
-    for line, values in reader.lines(raw):
-        row = closed_row(reader, line, values)
-        if row is not None:
-            yield row
 
 
 def closed_row(reader: ScartReader, line: int, values: list[str]) -> ClosedLine | None:

@@ -17,6 +17,7 @@ A closed line for a URL that has no notice in the source is reported, never drop
 from __future__ import annotations
 
 import socket
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import datetime
@@ -40,7 +41,7 @@ REBUILD_SHARE = 8  # a closed export closing 1/8 of all notices or more builds t
 EXPLICIT, DISPUTE = Attribution.EXPLICIT.value, Attribution.DISPUTE.value
 
 
-class _ScartStaging:
+class _ScartStaging(ABC):
     """The vendor differences and the life of the staging tables, shared by both exports."""
 
     TABLE = ""
@@ -76,14 +77,17 @@ class _ScartStaging:
             self._insert(rows)
         self.analyze(self.TABLE)
 
+    @abstractmethod
     def create_sql(self) -> str:
-        raise NotImplementedError
+        """The staging table's CREATE statement, with `{ts}`, `{ip}`, `{int}`, `{text}` for the database's types."""
 
+    @abstractmethod
     def text_line(self, row: Any) -> str:
-        raise NotImplementedError
+        """One row as a line of text COPY."""
 
+    @abstractmethod
     def sqlite_row(self, row: Any) -> tuple[Any, ...]:
-        raise NotImplementedError
+        """One row as SQLite's INSERT parameters."""
 
     def _copy_binary(self, rows: ScartBinaryRows) -> None:
         sql = f"COPY {self.TABLE} ({', '.join(self.COLUMNS)}) FROM STDIN (FORMAT BINARY)"

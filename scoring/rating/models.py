@@ -24,12 +24,9 @@ else:
     _DecisionToRating = ReverseOneToOneDescriptor
     _DecisionField = models.OneToOneField
 
-DEFAULT_SCORING_MODEL_CODE = "good-hoster-2020"
-"""The model in force; `settings.SCORING_MODEL` overrides it once a new norm is adopted."""
-
-
 def default_model_code() -> str:
-    return getattr(settings, "SCORING_MODEL", DEFAULT_SCORING_MODEL_CODE)
+    """The code of the scoring model in force: the `SCORING_MODEL` setting (environment, README)."""
+    return str(settings.SCORING_MODEL)
 
 
 class ScoringModelVersionQuerySet(models.QuerySet["ScoringModelVersion"]):
