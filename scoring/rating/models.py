@@ -24,6 +24,7 @@ else:
     _DecisionToRating = ReverseOneToOneDescriptor
     _DecisionField = models.OneToOneField
 
+
 def default_model_code() -> str:
     """The code of the scoring model in force: the `SCORING_MODEL` setting (environment, README)."""
     return str(settings.SCORING_MODEL)
