@@ -3,7 +3,7 @@
 from scoring.certification.models import Certificate, CertificateEvent, SerialCounter
 from scoring.measurement.changes import AttributionChange, NoticeOwner  # noqa: F401 - the history of attribution
 from scoring.measurement.hashchecks import HashCheckWeek
-from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice
+from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice, NoticeReminder
 from scoring.publication.models import MonitorPeriod
 from scoring.rating.models import Rating, ScoringModelVersion
 
@@ -16,6 +16,7 @@ __all__ = [
     "ImportBatch",
     "MonitorPeriod",
     "Notice",
+    "NoticeReminder",
     "Rating",
     "ScoringModelVersion",
     "SerialCounter",

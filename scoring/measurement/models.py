@@ -167,6 +167,28 @@ class Notice(models.Model):
         return self.corrected_removed_at or self.removed_at
 
 
+class NoticeReminder(models.Model):
+    """A repeat NTD the hotline sent about a notice's URL while it stayed online, by when it went out.
+
+    `Notice.reminders` counts these: exports read one after another add up, while a file read again, or one that
+    overlaps another, counts no NTD twice. The first NTD is the notice's `reported_at`, never a reminder.
+    """
+
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="reminder_sends"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        ordering = ["sent_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["notice", "sent_at"], name="one_reminder_per_send")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.sent_at:%Y-%m-%d %H:%M:%S}"
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> DisputeQuerySet:
         return self.filter(status=Dispute.Status.OPEN)

@@ -5,8 +5,8 @@ ID within the source). Its clock starts at the URL's first NTD; every later NTD 
 on the notice and never a notice of its own. The IP comes from the first NTD's line; the hoster from the earliest
 line addressed to the host (`abuse type` host) whose owner is a hoster's name or alias, else from the first line's
 network. A file that holds an earlier NTD than the one stored moves the clock back and takes its IP and owner.
-Reminders are the most any one file showed (a file's repeat NTDs of the URL): importing a file again, or an export
-that overlaps another, never counts one twice; consecutive partial exports are not added up.
+Each reminder is kept by when it went out (`NoticeReminder`): consecutive exports add their reminders up, while a
+file read again, or an export that overlaps another, counts no NTD twice.
 
 The closed export gives each URL found offline the time it was last seen online: that is the removal (never
 before the report: SCARt copies `last seen` when it sends an NTD, so it can lie before the NTD's time; the
@@ -53,7 +53,6 @@ class _ScartStaging(ABC):
         self.source = source
         self.postgres = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
-        self.greatest = "GREATEST" if self.postgres else "MAX"
         self.unchanged = 0
         self.reminders = 0
         self.unmatched = 0
@@ -165,7 +164,8 @@ class NtdStaging(_ScartStaging):
     REPEATS = "scoring_scart_repeats"
     URLS = "scoring_scart_urls"
     MERGE = "scoring_scart_merge"
-    TABLES = (TABLE, REPEATS, URLS, MERGE)
+    SENDS = "scoring_scart_sends"
+    TABLES = (TABLE, REPEATS, URLS, MERGE, SENDS)
     COLUMNS = (
         "url_key",
         "url_sha256",
@@ -233,7 +233,7 @@ class NtdStaging(_ScartStaging):
 
     def _plan(self, cursor: Any) -> None:
         """Each URL beside its stored notice (if any), with the notice's values after the merge."""
-        greatest, d = self.greatest, self.distinct
+        d = self.distinct
         earlier = "(n.id IS NULL OR s.sent_at < n.reported_at)"
         covers = "(n.id IS NULL OR s.sent_at <= n.reported_at)"
         takes_owner = f"(s.owner <> '' AND ({covers} OR o.name IS NULL))"
@@ -246,8 +246,8 @@ class NtdStaging(_ScartStaging):
             f" WHEN {covers} THEN s.ip_hoster_id ELSE n.hoster_id END AS hoster_id,"
             f" CASE WHEN n.attribution = '{DISPUTE}' THEN n.attribution WHEN ({declared}) IS NOT NULL THEN '{EXPLICIT}'"
             f" WHEN {covers} THEN s.ip_attribution ELSE n.attribution END AS attribution,"
-            f" CASE WHEN n.id IS NULL THEN s.sends - 1"
-            f" ELSE {greatest}(n.reminders, s.sends - CASE WHEN {covers} THEN 1 ELSE 0 END) END AS reminders,"
+            " CASE WHEN n.id IS NULL THEN s.sends - 1 ELSE n.reminders END AS reminders, s.sent_at AS first_sent,"
+            " s.sends,"
             f" CASE WHEN {takes_owner} AND (s.owner {d} o.name OR s.owner_key {d} o.owner_key) THEN 1 ELSE 0 END"
             " AS owner_changed, s.owner, s.owner_key,"
             " n.reported_at AS old_reported_at, n.ip AS old_ip, n.declared_hoster_id AS old_declared,"
@@ -269,6 +269,7 @@ class NtdStaging(_ScartStaging):
             self._work_mem(cursor)
             self._gather(cursor)
             self._plan(cursor)
+            self._count_sends(cursor)
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN nid IS NULL THEN 1 ELSE 0 END), 0),"  # noqa: S608 - constants
                 f" COALESCE(SUM(reminders - COALESCE(old_reminders, 0)), 0) FROM {self.MERGE}"
@@ -281,8 +282,43 @@ class NtdStaging(_ScartStaging):
             with indexes_rebuilt("scoring_noticeowner") if big else nullcontext():
                 self._write_owners(cursor, source, new_notices=True)
             self._write_owners(cursor, source, new_notices=False)
+            self._write_reminders(cursor, source)
         self.unchanged = urls - created - updated
         return created, updated
+
+    def _count_sends(self, cursor: Any) -> None:
+        """The NTDs of the file that are new to their notice; a stored notice's reminders grow by those.
+
+        Only URLs the file names more than once, or whose one NTD is not the stored first, can bring one: their
+        distinct send times are gathered. A send is new to a stored notice unless it is its first NTD or a reminder
+        already kept; a notice whose clock moves back keeps its old first NTD as a reminder, which adds up the same.
+        """
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.SENDS} AS SELECT m.nid, m.notice_id, l.sent_at"  # noqa: S608 - constants
+            f" FROM {self.TABLE} l JOIN {self.MERGE} m ON m.notice_id = l.url_sha256"
+            f" WHERE l.url_key IN (SELECT url_key FROM {self.REPEATS})"
+            f" UNION SELECT nid, notice_id, first_sent FROM {self.MERGE}"
+            " WHERE nid IS NOT NULL AND sends = 1 AND first_sent <> old_reported_at"
+        )
+        self.analyze(self.SENDS)
+        cursor.execute(
+            f"UPDATE {self.MERGE} SET reminders = reminders + (SELECT COUNT(*) FROM {self.SENDS} s"  # noqa: S608 - constants
+            f" WHERE s.nid = {self.MERGE}.nid AND s.sent_at <> {self.MERGE}.old_reported_at AND NOT EXISTS"
+            f" (SELECT 1 FROM scoring_noticereminder k WHERE k.notice_id = s.nid AND k.sent_at = s.sent_at))"
+            f" WHERE nid IN (SELECT nid FROM {self.SENDS})"
+        )
+
+    def _write_reminders(self, cursor: Any, source: str) -> None:
+        """Keep every NTD of the file that is not its notice's first, and a first NTD that an earlier one displaced."""
+        ignore = ("", " ON CONFLICT DO NOTHING") if self.postgres else (" OR IGNORE", "")
+        cursor.execute(
+            f"INSERT{ignore[0]} INTO scoring_noticereminder (notice_id, sent_at)"  # noqa: S608 - constants
+            f" SELECT n.id, s.sent_at FROM {self.SENDS} s"
+            " JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.notice_id WHERE s.sent_at <> n.reported_at"
+            f" UNION SELECT nid, old_reported_at FROM {self.MERGE} WHERE nid IS NOT NULL AND reported_at < old_reported_at"
+            f"{ignore[1]}",
+            [source],
+        )
 
     def _write_notices(self, cursor: Any, source: str, batch_id: int) -> tuple[int, int]:
         d = self.distinct

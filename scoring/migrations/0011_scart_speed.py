@@ -1,7 +1,33 @@
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    """Repeat NTDs kept by when they went out, so that consecutive SCARt exports add their reminders up."""
+
     dependencies = [("scoring", "0010_attribution_changes")]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.CreateModel(
+            name="NoticeReminder",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sent_at", models.DateTimeField(verbose_name="sent")),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminder_sends",
+                        to="scoring.notice",
+                    ),
+                ),
+            ],
+            options={"verbose_name": "reminder", "verbose_name_plural": "reminders", "ordering": ["sent_at"]},
+        ),
+        migrations.AddConstraint(
+            model_name="noticereminder",
+            constraint=models.UniqueConstraint(fields=("notice", "sent_at"), name="one_reminder_per_send"),
+        ),
+    ]

@@ -10,7 +10,7 @@ import pytest
 
 from scoring.measurement.changes import NoticeOwner
 from scoring.measurement.imports import import_notices
-from scoring.measurement.models import Attribution, ImportBatch, Notice
+from scoring.measurement.models import Attribution, ImportBatch, Notice, NoticeReminder
 from scoring.measurement.scart import CLOSED_HEADER, FileFormat, detect_format, split_line
 from tests import factories
 from tests.scoring.measurement.scart_lines import SOURCE, closed, export, import_closed, import_ntd, line, ntd
@@ -165,9 +165,33 @@ def test_a_repeat_ntd_of_an_open_url_is_a_reminder_never_a_new_notice(hoster_a):
     stored = notice(url)
     assert (stored.reported_at, stored.reminders) == (datetime(2024, 3, 1, 9, tzinfo=UTC), 2)
     assert Notice.objects.count() == 1
-    later = import_ntd([ntd(url, sent="2024-03-04 10:00:00", number="N4")])
-    assert (later.created, later.updated) == (0, 0)  # one repeat NTD: fewer than the two already counted
-    assert notice(url).reported_at == datetime(2024, 3, 1, 9, tzinfo=UTC)
+    later = import_ntd([ntd(url, sent="2024-03-04 10:00:00", number="N4")])  # the next export: one more
+    assert (later.created, later.updated, later.reminders) == (0, 1, 1)
+    assert (notice(url).reported_at, notice(url).reminders) == (datetime(2024, 3, 1, 9, tzinfo=UTC), 3)
+
+
+def test_consecutive_exports_add_their_reminders_up_and_overlaps_count_nothing_twice(hoster_a):
+    url = "https://img.example/a.jpg"
+    january = [ntd(url, sent="2024-01-31 10:00:00", number="N1")]
+    february = [ntd(url, sent="2024-02-01 10:00:00", number="N2"), ntd(url, sent="2024-02-02 10:00:00", number="N3")]
+    march = [ntd(url, sent="2024-03-01 10:00:00", number="N4")]
+    assert import_ntd(january).created == 1
+    assert import_ntd(february).reminders == 2
+    assert import_ntd(march).reminders == 1
+    assert notice(url).reminders == 3
+    overlap = import_ntd([*february[1:], *march, ntd(url, sent="2024-03-02 10:00:00", number="N5")])
+    assert (overlap.updated, overlap.reminders, notice(url).reminders) == (1, 1, 4)
+    again = [import_ntd(part) for part in (january, february, march)]
+    assert [(r.updated, r.reminders) for r in again] == [(0, 0)] * 3 and notice(url).reminders == 4
+    # An earlier NTD found later moves the clock back: the old first NTD becomes a reminder.
+    earlier = import_ntd([ntd(url, sent="2024-01-30 10:00:00", number="N0")])
+    assert (earlier.updated, earlier.reminders) == (1, 1)
+    stored = notice(url)
+    assert (stored.reported_at, stored.reminders) == (datetime(2024, 1, 30, 9, tzinfo=UTC), 5)
+    sends = sorted(
+        f"{sent:%m-%d}" for sent in NoticeReminder.objects.filter(notice=stored).values_list("sent_at", flat=True)
+    )
+    assert sends == ["01-31", "02-01", "02-02", "03-01", "03-02"]
 
 
 def test_an_earlier_ntd_moves_the_clock_back_and_brings_its_address(hoster_a, hoster_b):
@@ -177,7 +201,7 @@ def test_an_earlier_ntd_moves_the_clock_back_and_brings_its_address(hoster_a, ho
     assert (result.created, result.updated) == (0, 1)
     stored = notice(url)
     assert (stored.reported_at, stored.ip) == (datetime(2024, 3, 1, 9, tzinfo=UTC), "198.51.100.7")
-    assert (stored.hoster, stored.reminders) == (hoster_b, 0)
+    assert (stored.hoster, stored.reminders) == (hoster_b, 1)  # the NTD of 2 March was a repeat after all
 
 
 def test_the_closed_export_gives_the_removal_and_reports_unknown_urls(hoster_a):
