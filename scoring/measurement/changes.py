@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.hoster_names import canonical_name
 from portal.models import AppendOnly, Hoster, ImmutableQuerySet
 from scoring.measurement.models import Attribution, Notice
 
 REASON_MAX = 200
 OWNER_MAX = 200
+_OWNERS_CHUNK = 1000
 
 
 class AttributionChange(AppendOnly):
@@ -82,3 +86,20 @@ class NoticeOwner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def keep_named_owners(source: str, owners: Mapping[str, str]) -> None:
+    """The owners a portal CSV named by name or alias (notice ID → the name as written), kept on its notices."""
+    names = list(owners.items())
+    for start in range(0, len(names), _OWNERS_CHUNK):
+        chunk = dict(names[start : start + _OWNERS_CHUNK])
+        ids = Notice.objects.filter(source=source, notice_id__in=chunk).values_list("notice_id", "id")
+        NoticeOwner.objects.bulk_create(
+            [
+                NoticeOwner(notice_id=pk, name=chunk[notice_id][:OWNER_MAX], owner_key=canonical_name(chunk[notice_id]))
+                for notice_id, pk in ids
+            ],
+            update_conflicts=True,
+            unique_fields=["notice"],
+            update_fields=["name", "owner_key"],
+        )

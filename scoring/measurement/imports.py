@@ -34,6 +34,7 @@ from portal.audit import log_action
 from portal.models import Hoster, User
 from portal.refusals import Refusal
 from scoring.measurement.attribution import Attributor
+from scoring.measurement.changes import keep_named_owners
 from scoring.measurement.models import ImportBatch
 from scoring.measurement.readers import PROGRESS_EVERY, ProgressCallback
 from scoring.measurement.readers import HashingReader as _HashingReader
@@ -377,6 +378,7 @@ def _count(
     result.created, result.updated = staging.merge(source, batch_id)
     if isinstance(staging, _Staging):
         result.unchanged = validator.rows - result.created - result.updated
+        keep_named_owners(source, validator.named_owners)
     else:
         result.unchanged, result.reminders, result.unmatched = staging.unchanged, staging.reminders, staging.unmatched
         column = "url"

@@ -117,6 +117,9 @@ class RowValidator:
         self.seen: set[str] = set()
         self.rows = 0
         self.unattributed = 0  # valid rows that no hoster claims
+        # Notice ID → the hoster as a row named it when not by slug (a name or alias): kept as the notice's owner,
+        # so that the notice follows when that alias changes hands (`NoticeOwner`).
+        self.named_owners: dict[str, str] = {}
 
     def error(self, line: int, column: str, message: str) -> None:
         # A NUL quoted from the file is shown as ␀: PostgreSQL keeps no NUL in text or JSON (the batch's errors).
@@ -199,6 +202,8 @@ class RowValidator:
         declared = self.hoster_ids.get(hoster) if hoster else None
         if hoster and declared is None:
             declared = self._named_hoster(line, hoster)
+            if declared is not None:
+                self.named_owners[notice_id] = hoster
         elif not hoster and not ip and not asn:
             self.error(line, "hoster", _("A row needs at least one of hoster, asn or ip."))
         url = url.strip()

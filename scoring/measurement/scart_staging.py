@@ -315,8 +315,8 @@ class NtdStaging(_ScartStaging):
             f"INSERT{ignore[0]} INTO scoring_noticereminder (notice_id, sent_at)"  # noqa: S608 - constants
             f" SELECT n.id, s.sent_at FROM {self.SENDS} s"
             " JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.notice_id WHERE s.sent_at <> n.reported_at"
-            f" UNION SELECT nid, old_reported_at FROM {self.MERGE} WHERE nid IS NOT NULL AND reported_at < old_reported_at"
-            f"{ignore[1]}",
+            f" UNION SELECT nid, old_reported_at FROM {self.MERGE}"
+            f" WHERE nid IS NOT NULL AND reported_at < old_reported_at{ignore[1]}",
             [source],
         )
 

@@ -12,8 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.api import create_api_key
-from portal.models import ApiKey
+from portal.identity import update_hoster_aliases
+from portal.models import ApiKey, Hoster
 from scoring.measurement import rows
+from scoring.measurement.changes import NoticeOwner
 from scoring.measurement.forms import NoticeUploadForm
 from scoring.measurement.models import Attribution, ImportBatch, Notice
 from scoring.measurement.rows import RowError
@@ -185,3 +187,19 @@ def test_the_csv_hoster_column_takes_a_name_or_an_alias(hoster_a, hoster_b):
     assert set(Notice.objects.values_list("attribution", flat=True)) == {Attribution.EXPLICIT}
     unknown = run_import([("x", "2024-03-01T10:00:00Z", "", "", "", "Nobody B.V.", "")], source="other")
     assert [str(e) for e in unknown.errors] == ["line 2: hoster: No hoster has the slug, name or alias “Nobody B.V.”."]
+
+
+def test_a_notice_the_csv_named_by_alias_follows_the_alias_to_its_new_hoster(supervisor, hoster_a, hoster_b):
+    hoster_b.aliases = ["NFORCE ENTERTAINMENT"]
+    hoster_b.save()
+    rows = [
+        ("slug", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "hoster-b", ""),
+        ("alias", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "Nforce Entertainment BV", ""),
+    ]
+    assert run_import(rows).ok
+    assert dict(NoticeOwner.objects.values_list("notice__notice_id", "name")) == {"alias": "Nforce Entertainment BV"}
+    update_hoster_aliases(supervisor, hoster_b, [])
+    update_hoster_aliases(supervisor, Hoster.objects.get(pk=hoster_a.pk), ["nforce entertainment"])
+    found = dict(Notice.objects.values_list("notice_id", "hoster__slug"))
+    assert found == {"slug": "hoster-b", "alias": "hoster-a"}  # the slug names hoster B whatever its aliases
+    assert run_import(rows, source="other", dry_run=True).ok and NoticeOwner.objects.count() == 1
