@@ -78,11 +78,14 @@ class NoticeOwner(models.Model):
     )
     name = models.CharField(_("abuse owner"), max_length=OWNER_MAX)
     # `portal.hoster_names.canonical_name(name)`: what hoster names and aliases are compared with.
-    owner_key = models.CharField(_("owner key"), max_length=OWNER_MAX, db_index=True)
+    owner_key = models.CharField(_("owner key"), max_length=OWNER_MAX)
 
     class Meta:
         verbose_name = _("abuse owner of a notice")
         verbose_name_plural = _("abuse owners of notices")
+        # Keys are looked up whole, never by prefix: one index (Django's `db_index` adds a LIKE index on PostgreSQL,
+        # which an NTD export of a million lines would build for nothing).
+        indexes = [models.Index(fields=["owner_key"], name="noticeowner_owner_key")]
 
     def __str__(self) -> str:
         return self.name

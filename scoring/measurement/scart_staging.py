@@ -162,10 +162,9 @@ class NtdStaging(_ScartStaging):
 
     TABLE = "scoring_scart_ntd"
     REPEATS = "scoring_scart_repeats"
-    URLS = "scoring_scart_urls"
     MERGE = "scoring_scart_merge"
     SENDS = "scoring_scart_sends"
-    TABLES = (TABLE, REPEATS, URLS, MERGE, SENDS)
+    TABLES = (TABLE, REPEATS, MERGE, SENDS)
     COLUMNS = (
         "url_key",
         "url_sha256",
@@ -199,8 +198,8 @@ class NtdStaging(_ScartStaging):
         sha, host, sent, ip, *rest = row
         return (url_key(sha), sha, host, _time(sent), _canonical_ip(ip) if ip else None, *rest)
 
-    def _gather(self, cursor: Any) -> None:
-        """One row per URL: its first NTD, its earliest host line naming an owner, and how many NTDs it had.
+    def _gather(self, cursor: Any) -> str:
+        """The query of one row per URL: its first NTD, its earliest host line naming an owner, how many NTDs it had.
 
         Most URLs have one line, which is all there is to know: only the lines of URLs with more (found by a
         hashed count of their keys, no sort) are ranked, by window functions over their URL.
@@ -222,17 +221,19 @@ class NtdStaging(_ScartStaging):
             f" FROM {self.TABLE} l WHERE {repeated} WINDOW owner_line AS"
             f" ({url} ORDER BY {owner_first}, sent_at, line ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
         )
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.URLS} AS"  # noqa: S608 - constants
-            f" SELECT {columns}, named_hoster_id, owner, owner_key, 1 AS sends FROM {self.TABLE} l WHERE NOT {repeated}"
+        return (
+            f"SELECT {columns}, named_hoster_id, owner, owner_key, 1 AS sends FROM {self.TABLE} l WHERE NOT {repeated}"  # noqa: S608 - constants
             f" UNION ALL SELECT {columns}, named_hoster_id, owner, owner_key, sends FROM"
             f" (SELECT x.*, MAX(send_rank) OVER (PARTITION BY url_key, url_sha256) AS sends FROM ({ranked}) x) y"
             " WHERE first_rank = 1"
         )
-        self.analyze(self.URLS)
 
-    def _plan(self, cursor: Any) -> None:
-        """Each URL beside its stored notice (if any), with the notice's values after the merge."""
+    def _plan(self, cursor: Any, urls: str) -> None:
+        """Each URL beside its stored notice (if any), with the notice's values after the merge.
+
+        A new notice's ID is drawn here (PostgreSQL: from the notices' sequence; SQLite, which has one writer: after
+        the largest), so that its owner and reminders are written without looking the notice up again.
+        """
         d = self.distinct
         earlier = "(n.id IS NULL OR s.sent_at < n.reported_at)"
         covers = "(n.id IS NULL OR s.sent_at <= n.reported_at)"
@@ -240,6 +241,7 @@ class NtdStaging(_ScartStaging):
         declared = f"CASE WHEN {takes_owner} THEN s.named_hoster_id ELSE n.declared_hoster_id END"
         cursor.execute(
             f"CREATE TEMPORARY TABLE {self.MERGE} AS SELECT s.url_sha256 AS notice_id, s.url_host, n.id AS nid,"  # noqa: S608 - constants
+            f" COALESCE(n.id, {self._new_id(cursor)}) AS id,"
             f" CASE WHEN {earlier} THEN s.sent_at ELSE n.reported_at END AS reported_at,"
             f" CASE WHEN {earlier} THEN s.ip ELSE n.ip END AS ip, {declared} AS declared,"
             f" CASE WHEN n.attribution = '{DISPUTE}' THEN n.hoster_id WHEN ({declared}) IS NOT NULL THEN ({declared})"
@@ -253,11 +255,17 @@ class NtdStaging(_ScartStaging):
             " n.reported_at AS old_reported_at, n.ip AS old_ip, n.declared_hoster_id AS old_declared,"
             " n.hoster_id AS old_hoster_id, n.attribution AS old_attribution, n.reminders AS old_reminders,"
             " COALESCE(n.excluded, %s) AS excluded"
-            f" FROM {self.URLS} s LEFT JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.url_sha256"
+            f" FROM ({urls}) s LEFT JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.url_sha256"
             " LEFT JOIN scoring_noticeowner o ON o.notice_id = n.id",
             [False, self.source],
         )
         self.analyze(self.MERGE)
+
+    def _new_id(self, cursor: Any) -> str:
+        if self.postgres:
+            cursor.execute("SELECT pg_get_serial_sequence('scoring_notice', 'id')")
+            return f"nextval('{cursor.fetchone()[0]}'::regclass)"
+        return "(SELECT COALESCE(MAX(id), 0) FROM scoring_notice) + ROW_NUMBER() OVER ()"
 
     def merge(self, source: str, batch_id: int) -> tuple[int, int]:
         """Update the notices the file changes, insert the new ones, keep their owners; returns (created, updated).
@@ -267,8 +275,7 @@ class NtdStaging(_ScartStaging):
         """
         with connection.cursor() as cursor:
             self._work_mem(cursor)
-            self._gather(cursor)
-            self._plan(cursor)
+            self._plan(cursor, self._gather(cursor))
             self._count_sends(cursor)
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN nid IS NULL THEN 1 ELSE 0 END), 0),"  # noqa: S608 - constants
@@ -280,9 +287,9 @@ class NtdStaging(_ScartStaging):
                 created, updated = self._write_notices(cursor, source, batch_id)
             big = self.postgres and new >= _count(cursor, "scoring_noticeowner")
             with indexes_rebuilt("scoring_noticeowner") if big else nullcontext():
-                self._write_owners(cursor, source, new_notices=True)
-            self._write_owners(cursor, source, new_notices=False)
-            self._write_reminders(cursor, source)
+                self._write_owners(cursor, new_notices=True)
+            self._write_owners(cursor, new_notices=False)
+            self._write_reminders(cursor)
         self.unchanged = urls - created - updated
         return created, updated
 
@@ -294,10 +301,10 @@ class NtdStaging(_ScartStaging):
         already kept; a notice whose clock moves back keeps its old first NTD as a reminder, which adds up the same.
         """
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.SENDS} AS SELECT m.nid, m.notice_id, l.sent_at"  # noqa: S608 - constants
-            f" FROM {self.TABLE} l JOIN {self.MERGE} m ON m.notice_id = l.url_sha256"
+            f"CREATE TEMPORARY TABLE {self.SENDS} AS SELECT m.nid, m.id, m.reported_at, l.sent_at"  # noqa: S608 - constants
+            f" FROM {self.TABLE} l JOIN (SELECT * FROM {self.MERGE} WHERE sends > 1) m ON m.notice_id = l.url_sha256"
             f" WHERE l.url_key IN (SELECT url_key FROM {self.REPEATS})"
-            f" UNION SELECT nid, notice_id, first_sent FROM {self.MERGE}"
+            f" UNION SELECT nid, id, reported_at, first_sent FROM {self.MERGE}"
             " WHERE nid IS NOT NULL AND sends = 1 AND first_sent <> old_reported_at"
         )
         self.analyze(self.SENDS)
@@ -308,16 +315,14 @@ class NtdStaging(_ScartStaging):
             f" WHERE nid IN (SELECT nid FROM {self.SENDS})"
         )
 
-    def _write_reminders(self, cursor: Any, source: str) -> None:
+    def _write_reminders(self, cursor: Any) -> None:
         """Keep every NTD of the file that is not its notice's first, and a first NTD that an earlier one displaced."""
         ignore = ("", " ON CONFLICT DO NOTHING") if self.postgres else (" OR IGNORE", "")
         cursor.execute(
             f"INSERT{ignore[0]} INTO scoring_noticereminder (notice_id, sent_at)"  # noqa: S608 - constants
-            f" SELECT n.id, s.sent_at FROM {self.SENDS} s"
-            " JOIN scoring_notice n ON n.source = %s AND n.notice_id = s.notice_id WHERE s.sent_at <> n.reported_at"
+            f" SELECT id, sent_at FROM {self.SENDS} WHERE sent_at <> reported_at"
             f" UNION SELECT nid, old_reported_at FROM {self.MERGE}"
-            f" WHERE nid IS NOT NULL AND reported_at < old_reported_at{ignore[1]}",
-            [source],
+            f" WHERE nid IS NOT NULL AND reported_at < old_reported_at{ignore[1]}"
         )
 
     def _write_notices(self, cursor: Any, source: str, batch_id: int) -> tuple[int, int]:
@@ -335,15 +340,15 @@ class NtdStaging(_ScartStaging):
         )
         updated = cursor.rowcount
         cursor.execute(
-            "INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn, url_sha256,"  # noqa: S608 - constants
+            "INSERT INTO scoring_notice (id, source, notice_id, reported_at, removed_at, ip, asn, url_sha256,"  # noqa: S608 - constants
             " url_host, declared_hoster_id, hoster_id, attribution, excluded, reminders, batch_id)"
-            " SELECT %s, m.notice_id, m.reported_at, NULL, m.ip, NULL, m.notice_id, m.url_host, m.declared,"
+            " SELECT m.id, %s, m.notice_id, m.reported_at, NULL, m.ip, NULL, m.notice_id, m.url_host, m.declared,"
             f" m.hoster_id, m.attribution, %s, m.reminders, %s FROM {self.MERGE} m WHERE m.nid IS NULL",
             [source, False, batch_id],
         )
         return cursor.rowcount, updated
 
-    def _write_owners(self, cursor: Any, source: str, *, new_notices: bool) -> None:
+    def _write_owners(self, cursor: Any, *, new_notices: bool) -> None:
         """The owners the file names: of its new notices (none can have one yet), or replaced on the others."""
         if new_notices:
             where, upsert = "m.nid IS NULL", ""
@@ -351,10 +356,8 @@ class NtdStaging(_ScartStaging):
             where = "m.nid IS NOT NULL"
             upsert = " ON CONFLICT (notice_id) DO UPDATE SET name = excluded.name, owner_key = excluded.owner_key"
         cursor.execute(
-            "INSERT INTO scoring_noticeowner (notice_id, name, owner_key) SELECT n.id, m.owner, m.owner_key"  # noqa: S608 - constants
-            f" FROM {self.MERGE} m JOIN scoring_notice n ON n.source = %s AND n.notice_id = m.notice_id"
-            f" WHERE m.owner_changed = 1 AND {where}{upsert}",
-            [source],
+            "INSERT INTO scoring_noticeowner (notice_id, name, owner_key) SELECT m.id, m.owner, m.owner_key"  # noqa: S608 - constants
+            f" FROM {self.MERGE} m WHERE m.owner_changed = 1 AND {where}{upsert}"
         )
 
     def unattributed(self, source: str, staged_unattributed: int) -> int:

@@ -3,7 +3,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Repeat NTDs kept by when they went out, so that consecutive SCARt exports add their reminders up."""
+    """Repeat NTDs kept by when they went out, so that consecutive SCARt exports add their reminders up; an owner
+    key indexed once (no LIKE index)."""
 
     dependencies = [("scoring", "0010_attribution_changes")]
 
@@ -29,5 +30,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="noticereminder",
             constraint=models.UniqueConstraint(fields=("notice", "sent_at"), name="one_reminder_per_send"),
+        ),
+        migrations.AlterField(
+            model_name="noticeowner",
+            name="owner_key",
+            field=models.CharField(max_length=200, verbose_name="owner key"),
+        ),
+        migrations.AddIndex(
+            model_name="noticeowner",
+            index=models.Index(fields=["owner_key"], name="noticeowner_owner_key"),
         ),
     ]
