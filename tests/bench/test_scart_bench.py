@@ -129,6 +129,19 @@ def timed(path: Path, file_format: str, source: str) -> tuple[float, ImportResul
     return time.perf_counter() - started, result
 
 
+def plain_copy(path: Path) -> float:
+    """The floor: seconds to COPY the file's lines unparsed, one text value each, into an unlogged table."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE UNLOGGED TABLE bench_lines (line text)")
+        sql = "COPY bench_lines FROM STDIN (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+        with path.open("rb") as stream, cursor.cursor.copy(sql) as copy:
+            while data := stream.read(1 << 20):
+                copy.write(data)
+        cursor.execute("DROP TABLE bench_lines")
+    return time.perf_counter() - started
+
+
 def clear_notices() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE scoring_notice, scoring_noticeowner CASCADE")
@@ -150,8 +163,11 @@ def test_scart_pair_against_the_portal_csv(tmp_path: Path) -> None:
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in (ntd, closed, portal))
     rss = [peak_rss_mb()]
     portals, ntds, closeds, pairs, ratios, agains, loads = [], [], [], [], [], [], []
+    floors: dict[str, list[float]] = {"ntd": [], "closed": [], "portal": []}
     for _ in range(ROUNDS):
         loads.append(os.getloadavg()[0])
+        for name, path in (("ntd", ntd), ("closed", closed), ("portal", portal)):
+            floors[name].append(plain_copy(path))
         clear_notices()
         ntd_seconds, ntd_result = timed(ntd, "scart-ntd", "bench-scart")
         closed_seconds, closed_result = timed(closed, "scart-closed", "bench-scart")
@@ -178,5 +194,12 @@ def test_scart_pair_against_the_portal_csv(tmp_path: Path) -> None:
     print(f"  SCARt pair, s: {spread(pairs)}")
     print(f"  SCARt pair / portal CSV of the same round: {spread(ratios)} (target at most 1.5)")
     print(f"  SCARt pair again (nothing changes), s: {spread(agains)}")
+    pair_floor = [n + c for n, c in zip(floors["ntd"], floors["closed"], strict=True)]
+    print(f"  plain COPY of the unparsed lines (the floor), s: NTD {spread(floors['ntd'])}")
+    print(f"    closed {spread(floors['closed'])}; portal CSV {spread(floors['portal'])}")
+    floor_ratios = [p / f for p, f in zip(pair_floor, floors["portal"], strict=True)]
+    print(f"  the pair's floor / the portal CSV's floor: {spread(floor_ratios)}")
+    print(f"  SCARt pair / its floor: {spread([p / f for p, f in zip(pairs, pair_floor, strict=True)])}")
+    print(f"  portal CSV / its floor: {spread([p / f for p, f in zip(portals, floors['portal'], strict=True)])}")
     print(f"  peak RSS: {rss[0]:.0f} MB before the imports, {rss[1]:.0f} MB after the first SCARt imports")
     print(f"  (the portal CSV imports, run after them, take the process to {peak_rss_mb():.0f} MB)")
