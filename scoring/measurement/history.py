@@ -15,6 +15,7 @@ class Step(StrEnum):
     """What happened to a notice; the template words each step."""
 
     REPORTED = "reported"
+    REMINDED = "reminded"
     IMPORTED = "imported"
     REMOVED = "removed"
     ATTRIBUTION_CHANGED = "attribution_changed"
@@ -66,6 +67,8 @@ def notice_history(notice: Notice) -> NoticeHistory:
         notice.disputes.select_related("hoster", "raised_by", "resolved_by", "new_hoster").order_by("created_at", "pk")
     )
     entries = [HistoryEntry(notice.reported_at, Step.REPORTED), HistoryEntry(batch.created_at, Step.IMPORTED, batch)]
+    sends = notice.reminder_sends.values_list("sent_at", flat=True)
+    entries += [HistoryEntry(sent_at, Step.REMINDED) for sent_at in sends]
     if notice.removed_at is not None:
         entries.append(HistoryEntry(notice.removed_at, Step.REMOVED))
     changes = AttributionChange.objects.filter(notice=notice).select_related("actor", "old_hoster", "new_hoster")

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from scoring.measurement.changes import AttributionChange
 from scoring.measurement.disputes import decide_removal_dispute, raise_dispute, raise_removal_dispute, resolve_dispute
 from scoring.measurement.history import Step, notice_history
-from scoring.measurement.models import Notice
+from scoring.measurement.models import Notice, NoticeReminder
 from tests.scoring.measurement.helpers import run_import
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,15 @@ def test_the_page_shows_both_removal_times_and_the_history(client_for, viewer_a,
 def test_the_page_shows_the_reminders(client_for, viewer_a, notice_a):
     Notice.objects.filter(pk=notice_a.pk).update(reminders=3)
     assert "3 repeat notices sent while it stayed online" in detail(client_for(viewer_a), notice_a).content.decode()
+
+
+def test_the_history_shows_each_reminder_when_it_went_out(client_for, viewer_a, notice_a):
+    reminded = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+    NoticeReminder.objects.create(notice=notice_a, sent_at=reminded)
+    steps = [(entry.at, entry.step) for entry in notice_history(notice_a).entries]
+    assert steps[:3] == [(REPORTED, Step.REPORTED), (reminded, Step.REMINDED), (MEASURED, Step.REMOVED)]
+    page = detail(client_for(viewer_a), notice_a).content.decode()
+    assert "Reminder sent to the hoster" in page and shown(reminded) in page
 
 
 def test_only_members_who_edit_are_offered_disputes(client_for, viewer_a, editor_a, notice_a):
