@@ -301,18 +301,18 @@ class NtdStaging(_ScartStaging):
         already kept; a notice whose clock moves back keeps its old first NTD as a reminder, which adds up the same.
         """
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.SENDS} AS SELECT m.nid, m.id, m.reported_at, l.sent_at"  # noqa: S608 - constants
+            f"CREATE TEMPORARY TABLE {self.SENDS} AS SELECT m.nid, m.id, m.reported_at, m.old_reported_at, l.sent_at"  # noqa: S608 - constants
             f" FROM {self.TABLE} l JOIN (SELECT * FROM {self.MERGE} WHERE sends > 1) m ON m.notice_id = l.url_sha256"
             f" WHERE l.url_key IN (SELECT url_key FROM {self.REPEATS})"
-            f" UNION SELECT nid, id, reported_at, first_sent FROM {self.MERGE}"
+            f" UNION SELECT nid, id, reported_at, old_reported_at, first_sent FROM {self.MERGE}"
             " WHERE nid IS NOT NULL AND sends = 1 AND first_sent <> old_reported_at"
         )
         self.analyze(self.SENDS)
         cursor.execute(
-            f"UPDATE {self.MERGE} SET reminders = reminders + (SELECT COUNT(*) FROM {self.SENDS} s"  # noqa: S608 - constants
-            f" WHERE s.nid = {self.MERGE}.nid AND s.sent_at <> {self.MERGE}.old_reported_at AND NOT EXISTS"
-            f" (SELECT 1 FROM scoring_noticereminder k WHERE k.notice_id = s.nid AND k.sent_at = s.sent_at))"
-            f" WHERE nid IN (SELECT nid FROM {self.SENDS})"
+            f"UPDATE {self.MERGE} AS m SET reminders = m.reminders + a.added FROM"  # noqa: S608 - constants
+            f" (SELECT s.nid, COUNT(*) AS added FROM {self.SENDS} s WHERE s.nid IS NOT NULL"
+            " AND s.sent_at <> s.old_reported_at AND NOT EXISTS (SELECT 1 FROM scoring_noticereminder k"
+            " WHERE k.notice_id = s.nid AND k.sent_at = s.sent_at) GROUP BY s.nid) a WHERE m.nid = a.nid"
         )
 
     def _write_reminders(self, cursor: Any) -> None:
