@@ -150,7 +150,7 @@ def _options(request: Request) -> dict[str, Any] | Response:
     dry_run_text = params.get("dry_run", "false").lower()
     if dry_run_text not in TRUE | FALSE:
         return _refused("dry_run must be true or false.")
-    file_format = params.get("file_format") or FileFormat.PORTAL.value
+    file_format = params.get("file_format", FileFormat.PORTAL.value)
     if file_format not in FileFormat.values:
         return _refused(f"file_format must be one of {', '.join(FileFormat.values)}.")
     return {"source": source, "tz": tz, "dry_run": dry_run_text in TRUE, "file_format": file_format}

@@ -166,6 +166,7 @@ def test_the_api_takes_scart_exports_with_the_same_guarantees(supervisor, hoster
     assert bad.json() == {"rejected": 1, "errors": ["line 3: IP: “192.0.2.300” is not an IPv4 or IPv6 address."]}
     assert not Notice.objects.filter(source="other").exists()
     assert post_export(token, NTD_FILE, file_format="excel").status_code == 400
+    assert post_export(token, NTD_FILE, file_format="").status_code == 400  # a format named empty is not the default
 
 
 # --- the portal's CSV: the hoster column by slug, name or alias -------------------------------------------------
