@@ -17,15 +17,15 @@ _LEGAL_TAIL = re.compile(
 
 
 def canonical_name(text: str) -> str:
-    """The key a name is matched by: lower case, accents and punctuation gone, trailing legal forms dropped.
+    """The key a name is matched by: lower case, accents and punctuation gone, legal forms after the first word dropped.
 
     >>> canonical_name("NFORCE ENTERTAINMENT B.V.") == canonical_name("nforce-entertainment")
     True
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").casefold()
-    words = _NOT_WORD.sub(" ", folded).strip()
-    stripped = _LEGAL_TAIL.sub("", " " + words).strip()
-    return (stripped or words).replace(" ", "")
+    first, _, rest = _NOT_WORD.sub(" ", folded).strip().partition(" ")
+    # The first word stays, legal form or not: "S.A. B.V." is "sa", as "S.A." is.
+    return first + _LEGAL_TAIL.sub("", " " + rest).replace(" ", "")
 
 
 def name_keys(slug: str, name: str, legal_name: str, aliases: Iterable[str]) -> set[str]:

@@ -40,6 +40,7 @@ def test_words_and_accents_still_matter():
     assert canonical_name("O'Brien Hosting Ltd") == canonical_name("OBrien Hosting")
     # A name that is nothing but a legal form keeps it rather than matching every other such name with "".
     assert canonical_name("B.V.") == "bv"
+    assert canonical_name("SA B.V.") == canonical_name("S.A.") == "sa"  # found by Hypothesis
     assert canonical_name("") == "" and canonical_name("...") == ""
 
 
