@@ -31,10 +31,15 @@ class ScoringConfig(AppConfig):
         from portal.services import hoster_network_changed
         from scoring.certification.receivers import certify_approved, refresh_registry
         from scoring.measurement.attribution import reattribute_for_hoster_change
+        from scoring.measurement.signals import notices_attributed
+        from scoring.publication.receivers import name_in_reviews
 
         post_migrate.connect(publish_fixtures, sender=self, dispatch_uid="scoring.publish_fixtures")
         # A supervisor's change to a hoster's ASNs or prefixes re-attributes the notices at once.
         hoster_network_changed.connect(reattribute_for_hoster_change, dispatch_uid="scoring.reattribute_notices")
+        # A hoster given notices of a period in review gets its right of reply (connected after the re-attribution).
+        hoster_network_changed.connect(name_in_reviews, dispatch_uid="scoring.name_in_reviews_network")
+        notices_attributed.connect(name_in_reviews, dispatch_uid="scoring.name_in_reviews")
         # An auditor's approval is certified here: assessments knows nothing of scoring.
         assessment_approved.connect(certify_approved, dispatch_uid="scoring.certify_approved")
         hoster_identity_changed.connect(refresh_registry, dispatch_uid="scoring.refresh_registry")

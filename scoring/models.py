@@ -4,7 +4,7 @@ from scoring.certification.models import Certificate, CertificateEvent, SerialCo
 from scoring.measurement.changes import AttributionChange, NoticeOwner  # noqa: F401 - the history of attribution
 from scoring.measurement.hashchecks import HashCheckWeek
 from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice, NoticeReminder
-from scoring.publication.models import MonitorPeriod
+from scoring.publication.models import MonitorPeriod, MonitorReview, MonitorReviewHoster
 from scoring.rating.models import Rating, ScoringModelVersion
 
 __all__ = [
@@ -15,6 +15,8 @@ __all__ = [
     "HashCheckWeek",
     "ImportBatch",
     "MonitorPeriod",
+    "MonitorReview",
+    "MonitorReviewHoster",
     "Notice",
     "NoticeReminder",
     "Rating",

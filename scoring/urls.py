@@ -7,7 +7,7 @@ from django.urls import path
 from scoring.measurement import hashcheck_views, notice_views, queue_views
 from scoring.measurement import views as measurement
 from scoring.publication import figures
-from scoring.rating.models import norm_in_force
+from scoring.rating.models import model_and_norm_in_force
 
 app_name = "scoring"
 urlpatterns = [
@@ -28,19 +28,19 @@ urlpatterns = [
     path(
         "hoster/<slug:slug>/notices/",
         notice_views.hoster_notices,
-        {"norm_source": norm_in_force},
+        {"norm_source": model_and_norm_in_force},
         name="hoster_notices",
     ),
     path(
         "hoster/<slug:slug>/notices/export.csv",
         notice_views.hoster_notices_csv,
-        {"norm_source": norm_in_force},
+        {"norm_source": model_and_norm_in_force},
         name="hoster_notices_csv",
     ),
     path(
         "hoster/<slug:slug>/notices/<int:pk>/",
         notice_views.notice_detail,
-        {"norm_source": norm_in_force},
+        {"norm_source": model_and_norm_in_force},
         name="notice_detail",
     ),
     path("hoster/<slug:slug>/notices/<int:pk>/dispute/", notice_views.dispute_raise, name="dispute_raise"),

@@ -21,6 +21,7 @@ from scoring.certification.services import (
     suspend_certificate,
 )
 from scoring.engine import Metrics, ScoreCard, ScoredAnswer, Status, score
+from scoring.measurement import methodology
 from scoring.measurement.metrics import hoster_metrics
 from scoring.rating.inputs import with_hash_checks
 
@@ -66,7 +67,13 @@ def rolling_metrics(certificate: Certificate, now: datetime, norm_hours: float) 
     today = timezone.localdate(now)
     date_from = today - timedelta(days=WINDOW_DAYS)
     [row] = hoster_metrics(date_from, today, as_of=now, norm_hours=norm_hours, hoster=certificate.hoster)
-    return {**row, "norm_hours": norm_hours, "from": date_from.isoformat(), "to": today.isoformat()}
+    return {
+        **row,
+        "norm_hours": norm_hours,
+        "from": date_from.isoformat(),
+        "to": today.isoformat(),
+        "methodology": methodology.current(norm_hours, now).as_dict(),
+    }
 
 
 def recheck(certificate: Certificate, now: datetime) -> tuple[ScoreCard, dict[str, Any]]:

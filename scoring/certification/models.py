@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
 from portal.models import AppendOnly, Hoster, ImmutableQuerySet
+from scoring.measurement.methodology import Methodology
 from scoring.rating.models import Rating
 
 
@@ -105,6 +106,9 @@ class Certificate(models.Model):
     section_scores = models.JSONField(_("score per section"), default=list)
     scorecard = models.JSONField(_("score card at issue"), encoder=DjangoJSONEncoder)
     metrics = models.JSONField(_("measured data at issue"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The methodology of the measured data at issue (`measurement.methodology`); null: issued before methodologies
+    # were recorded (the legacy one, with the model's norm).
+    methodology = models.JSONField(_("methodology"), null=True, blank=True, encoder=DjangoJSONEncoder)
     pdf = models.BinaryField(_("PDF"))
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
     supersedes = models.OneToOneField(
@@ -142,6 +146,12 @@ class Certificate(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("verify", args=[self.serial])
+
+    @property
+    def methodology_used(self) -> Methodology:
+        """The methodology of the figures the certificate was issued on (the legacy one when it recorded none)."""
+        norm = (self.metrics or {}).get("norm_hours") or self.rating.model_version.norm_hours
+        return Methodology.from_dict(self.methodology, norm_hours=norm)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("Certificates are never deleted; revoke one instead.")

@@ -339,6 +339,11 @@ def _details(certificate: Certificate, languages: Sequence[str]) -> Table:
     def period() -> str:
         return _("%(start)s to %(end)s") % {"start": day(certificate.period_start), "end": day(certificate.period_end)}
 
+    used = certificate.methodology_used
+
+    def methodology() -> str:  # the same in both languages, so one line: the page has no room for two
+        return f"{used.version} · {used.norm_hours:g} h"
+
     rows = [
         (lambda: _("Serial"), lambda: certificate.serial),
         (lambda: _("Issued"), lambda: day(certificate.issued_at)),
@@ -346,6 +351,7 @@ def _details(certificate: Certificate, languages: Sequence[str]) -> Table:
         (lambda: _("Measurement period"), period),
         (lambda: _("Scoring model"), lambda: certificate.scoring_model_label),
         (lambda: _("Questionnaire"), lambda: certificate.questionnaire_label),
+        (lambda: _("Methodology"), methodology),
     ]
     table = Table(
         [

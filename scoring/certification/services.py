@@ -247,6 +247,7 @@ def _frozen_certificate(
         section_scores=[section.to_dict() for section in section_scores(card, questionnaire.parsed)],
         scorecard=rating.scorecard,
         metrics=rating.metrics,
+        methodology=rating.methodology,
         supersedes=supersedes,
         issued_by=actor if actor is not None and actor.is_authenticated else None,
         state=CertificateStatus.VALID,

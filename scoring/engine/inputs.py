@@ -32,6 +32,8 @@ Answers: TypeAlias = Mapping[str, ScoredAnswer | str | None]
 class Metrics:
     """A hoster's measured takedown data over a period (DESIGN §4.2), at the model's norm.
 
+    ``pending`` notices were open at the cut-off but not yet past the norm: they are not yet due, so the measured
+    criteria, the sample size and the gates count only the ``due`` ones (``notices`` - ``pending``).
     ``hash_checks`` None means no hash-check statistics were given: a criterion or gate that measures them is then
     inconclusive.
     """
@@ -42,16 +44,19 @@ class Metrics:
     open_over_norm: int
     norm_hours: float | None = None
     hash_checks: HashChecks | None = None
+    pending: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("notices", "within_norm", "open_over_norm"):
+        for name in ("notices", "within_norm", "open_over_norm", "pending"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ScoringInputError(f"metrics: {name} must be a whole number >= 0, got {value!r}")
-        if self.within_norm + self.open_over_norm > self.notices:
+        if self.pending > self.notices:
+            raise ScoringInputError(f"metrics: pending ({self.pending}) exceeds notices ({self.notices})")
+        if self.within_norm + self.open_over_norm > self.due:
             raise ScoringInputError(
                 f"metrics: within_norm ({self.within_norm}) plus open_over_norm"
-                f" ({self.open_over_norm}) exceeds notices ({self.notices})"
+                f" ({self.open_over_norm}) exceeds the due notices ({self.due})"
             )
         for name in ("p90_hours", "norm_hours"):
             value = getattr(self, name)
@@ -62,7 +67,8 @@ class Metrics:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
-        """Build from a metrics row of ``hoster_metrics``; keys the engine does not use are ignored."""
+        """Build from a metrics row of ``hoster_metrics``; keys the engine does not use are ignored, and a row
+        without ``pending`` (one computed or frozen before notices could be pending) has none pending."""
         missing = [key for key in ("notices", "within_norm", "p90_hours", "open_over_norm") if key not in data]
         if missing:
             raise ScoringInputError(f"metrics: missing {', '.join(missing)}")
@@ -73,11 +79,17 @@ class Metrics:
             open_over_norm=_whole(data["open_over_norm"], "open_over_norm"),
             norm_hours=data.get("norm_hours"),
             hash_checks=None if data.get("hash_checks") is None else HashChecks.from_dict(data["hash_checks"]),
+            pending=_whole(data.get("pending") or 0, "pending"),
         )
 
     @property
+    def due(self) -> int:
+        """The notices that count in the measured criteria and gates: all but the pending ones."""
+        return self.notices - self.pending
+
+    @property
     def within_norm_share(self) -> float:
-        return self.within_norm / self.notices if self.notices else 0.0
+        return self.within_norm / self.due if self.due else 0.0
 
 
 def _whole(value: object, name: str) -> int:

@@ -146,11 +146,11 @@ def wilson_upper_bound(successes: int, trials: int, z: float = WILSON_Z) -> floa
 
 
 def measured_points(model: ScoringModel, measured: MeasuredCriterion, metrics: Metrics) -> float:
-    """Points 0-10 of a measured criterion; ``metrics`` must hold at least one notice, or for hash checks
+    """Points 0-10 of a measured criterion; ``metrics`` must hold at least one due notice, or for hash checks
     statistics that cover at least one of the weeks counted."""
     if measured.kind is MeasuredKind.HASH_CHECK_WEEKS:
         return _hash_check_points(measured, metrics)
-    n = metrics.notices
+    n = metrics.due
     if measured.kind is MeasuredKind.WITHIN_NORM:
         assert measured.zero_at is not None  # required for this kind by the parser
         zero_at = measured.zero_at
@@ -190,7 +190,7 @@ def _measured_answer(measured: MeasuredCriterion, metrics: Metrics) -> float | i
     if measured.kind is MeasuredKind.HASH_CHECK_WEEKS:
         return _weeks_with_checks(measured.weeks, metrics)
     if measured.kind is MeasuredKind.WITHIN_NORM:
-        return round(metrics.within_norm_share, 4) if metrics.notices else None
+        return round(metrics.within_norm_share, 4) if metrics.due else None
     if measured.kind is MeasuredKind.SLOWEST_DECILE:
         return metrics.p90_hours
     return metrics.open_over_norm
@@ -262,7 +262,7 @@ def _measured_line(model: ScoringModel, measured: MeasuredCriterion, metrics: Me
         # Hash checks need statistics, not notices: a hoster with few notices can still be measured checking.
         if answer is None:
             return _Line(measured.code, None, None, weight, Status.INCONCLUSIVE)
-    elif metrics.notices < model.min_sample:
+    elif metrics.due < model.min_sample:
         return _Line(measured.code, answer, None, weight, Status.INCONCLUSIVE)
     return _Line(measured.code, answer, measured_points(model, measured, metrics), weight, Status.SCORED)
 
@@ -288,14 +288,14 @@ def _evaluate_gate(
         )
     if gate.kind is GateKind.DECLARED_BUT_NO_HASH_CHECKS:
         return _hash_check_gate(model, gate, answers, metrics)
-    if metrics is None or metrics.notices < model.min_sample:
+    if metrics is None or metrics.due < model.min_sample:
         return GateResult(gate.code, True, gate.cap, model.inconclusive_reason, inconclusive=True)
     threshold = gate.threshold
     assert threshold is not None  # required for measured gates by the parser
     if gate.kind is GateKind.WILSON_UPPER_BELOW:
-        passed = wilson_upper_bound(metrics.within_norm, metrics.notices) >= threshold
+        passed = wilson_upper_bound(metrics.within_norm, metrics.due) >= threshold
     else:
-        passed = metrics.open_over_norm <= threshold * metrics.notices
+        passed = metrics.open_over_norm <= threshold * metrics.due
     return GateResult(gate.code, passed, gate.cap, gate.title if passed else gate.reason)
 
 

@@ -1,5 +1,8 @@
 """Server-side SVG geometry for the weekly chart: bars for notices, a line for the share within the norm.
 
+A week's bar is split: the due notices solid at the bottom, the pending ones (open but not yet past the norm at the
+cut-off, left out of the share) apart on top of them, drawn hatched.
+
 Pure: weeks in (from `metrics.weekly_metrics`), coordinates out; `templates/scoring/figures/_weekly_chart.html`
 draws them. The target share (what the scoring model asks, known to a later stage) comes in from the caller: each
 week's point then says whether it reaches it, so a week below the target is never drawn as if it were fine.
@@ -31,6 +34,13 @@ class WeekBar:
     point_y: float | None
     meets_target: bool | None = None
     """Whether the week's share reaches the target (None: no share, or no target)."""
+    pending: int = 0
+    due_y: float = 0.0  # the top of the due part; the pending part runs from `y` down to it
+    due_height: float = 0.0
+
+    @property
+    def pending_height(self) -> float:
+        return round(self.height - self.due_height, 1)
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class WeeklyChart:
     line: str  # the polyline's points through the weeks that have a share
     max_notices: int  # the left axis' top
     label_every: int  # label every n-th week
+    any_pending: bool = False  # whether some week has pending notices (the legend then explains the hatching)
     target_pct: float | None = None
     target_y: float | None = None  # the target's height on the right axis
     width: int = WIDTH
@@ -63,6 +74,8 @@ def weekly_chart(weeks: Sequence[Mapping[str, Any]], target_pct: float | None = 
     bars = []
     for i, week in enumerate(weeks):
         height = plot_h * week["notices"] / top
+        pending = int(week.get("pending") or 0)
+        due_height = plot_h * (week["notices"] - pending) / top
         pct = week["within_norm_pct"]
         bars.append(
             WeekBar(
@@ -76,6 +89,9 @@ def weekly_chart(weeks: Sequence[Mapping[str, Any]], target_pct: float | None = 
                 label_x=round(LEFT + i * slot + slot / 2, 1),
                 point_y=None if pct is None else round(TOP + plot_h * (1 - pct / 100), 1),
                 meets_target=None if pct is None or target_pct is None else pct >= target_pct,
+                pending=pending,
+                due_y=round(TOP + plot_h - due_height, 1),
+                due_height=round(due_height, 1),
             )
         )
     line = " ".join(f"{bar.label_x},{bar.point_y}" for bar in bars if bar.point_y is not None)
@@ -84,6 +100,7 @@ def weekly_chart(weeks: Sequence[Mapping[str, Any]], target_pct: float | None = 
         line=line,
         max_notices=top,
         label_every=max(1, len(bars) // LABELS_MAX),
+        any_pending=any(bar.pending for bar in bars),
         target_pct=target_pct,
         target_y=None if target_pct is None else round(TOP + plot_h * (1 - target_pct / 100), 1),
     )

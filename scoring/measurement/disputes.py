@@ -26,6 +26,7 @@ from portal.services import owners_of, supervisors
 from scoring.measurement.attribution import stored_reason
 from scoring.measurement.changes import AttributionChange
 from scoring.measurement.models import Attribution, Dispute, Notice
+from scoring.measurement.signals import notices_attributed
 
 EVIDENCE_URL_MAX = 2000  # Dispute.evidence_url's length
 
@@ -118,6 +119,7 @@ def resolve_dispute(
     recipients = [dispute.raised_by, *owners_of(dispute.hoster), *supervisors()]
     if new_hoster is not None and uphold:
         recipients += owners_of(new_hoster)
+        notices_attributed.send(sender=Dispute, hoster=new_hoster, actor=user)
     context = {"dispute": dispute, "notice": notice, "hoster": dispute.hoster}
     notify_on_commit(recipients, "email/scoring_dispute_resolved", context)
     return dispute

@@ -89,6 +89,18 @@ def current(norm_hours: float, cutoff: datetime | None = None) -> Methodology:
     return Methodology(VERSION, float(norm_hours), cutoff)
 
 
+def methodology_of(metrics: Mapping[str, Any] | None, norm_hours: float) -> Methodology:
+    """The methodology of figures computed today, as a rating or certificate records it: the norm and cut-off the
+    stored metrics row names (`norm_hours`, `as_of`), else `norm_hours` and the period's end."""
+    if not metrics:
+        return current(norm_hours)
+    cutoff = metrics.get("as_of")
+    return current(
+        float(metrics.get("norm_hours") or norm_hours),
+        datetime.fromisoformat(cutoff) if isinstance(cutoff, str) else cutoff,
+    )
+
+
 def differences(first: Methodology, second: Methodology) -> list[str]:
     """What differs between two methodologies, in the reader's language; empty when the figures compare.
 

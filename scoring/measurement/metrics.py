@@ -1,5 +1,8 @@
 """Takedown metrics exactly as DESIGN §4.2, computed in the database with one aggregate query per call.
 
+A notice still open at the cut-off but not yet past the norm is `pending`: not yet due, so it is counted in
+`notices`, `share_pct` and `open` and left out of every rate, bucket and quantile (those are over the `due` notices).
+
 The norm is the caller's to give (the scoring model in force names it; this stage does not know the models);
 only the fixed buckets (within 24 hours, 24 to 48 hours, later or open) are the same under every norm.
 """
@@ -32,6 +35,9 @@ METRIC_KEYS = (
     "p90_hours",
     "open",
     "open_over_norm",
+    # Last, so the columns before them keep their places in the CSV files clients already read.
+    "pending",
+    "due",
 )
 # The fixed buckets `within_24h`, `between_24_48h` and `over_48h_or_open`, whatever the norm.
 FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS = 24, 48
@@ -108,6 +114,8 @@ def _empty_row(slug: str | None) -> MetricsRow:
         "p90_hours": None,
         "open": 0,
         "open_over_norm": 0,
+        "pending": 0,
+        "due": 0,
     }
 
 
@@ -124,14 +132,18 @@ def _aggregate(
             WHERE excluded = %s AND reported_at >= %s AND reported_at < %s {hoster_filter}
         ), base AS (
             SELECT hoster_id, reported_at,
-                   CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN {_duration_sql()} END AS d
+                   CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN {_duration_sql()} END AS d,
+                   -- Pending: open at the cut-off and reported at most the norm before it (not yet due).
+                   CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN 0
+                        WHEN reported_at >= %s THEN 1 ELSE 0 END AS pending
             FROM counted
         ), ranked AS (
-            SELECT hoster_id, reported_at, d,
+            SELECT hoster_id, reported_at, d, pending,
                    ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n
             FROM base
-            -- One sort and one window pass: open notices (d NULL = +inf) last; the frame is the whole partition.
-            WINDOW w AS (PARTITION BY hoster_id ORDER BY d NULLS LAST
+            -- One sort and one window pass: the due notices of a hoster form their own partition (the quantiles'
+            -- ranks count only them), open ones (d NULL = +inf) last; the frame is the whole partition.
+            WINDOW w AS (PARTITION BY hoster_id, pending ORDER BY d NULLS LAST
                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
         )
         SELECT hoster_id,
@@ -140,18 +152,19 @@ def _aggregate(
                SUM(CASE WHEN d <= {FIRST_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
                SUM(CASE WHEN d > {FIRST_BUCKET_HOURS * 3600} AND d <= {SECOND_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
                SUM(CASE WHEN d IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d IS NULL AND reported_at < %s THEN 1 ELSE 0 END),
-               MAX(CASE WHEN rn = (n + 1) / 2 THEN d END),
-               MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN d END)
+               SUM(CASE WHEN d IS NULL AND pending = 0 THEN 1 ELSE 0 END),
+               MAX(CASE WHEN pending = 0 AND rn = (n + 1) / 2 THEN d END),
+               MAX(CASE WHEN pending = 0 AND rn = (9 * n + 9) / 10 THEN d END),
+               SUM(pending)
         FROM ranked
         GROUP BY hoster_id
     """  # noqa: S608 - only constants are formatted in
     params: list[Any] = [False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
-    params.append(adapt(as_of))
+    not_yet_due_from = adapt(as_of - timedelta(hours=float(norm_hours)))
+    params += [adapt(as_of), adapt(as_of), not_yet_due_from]
     params += [norm_seconds if connection.vendor == "postgresql" else float(norm_seconds)]
-    params.append(adapt(as_of - timedelta(hours=float(norm_hours))))
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -194,7 +207,7 @@ def hoster_metrics(
         row = _empty_row(slugs.get(hoster_id))
         values = rows.get(hoster_id)
         if values:
-            notices, within_norm, within_24h, between, open_, open_over, median_s, p90_s = (
+            notices, within_norm, within_24h, between, open_, open_over, median_s, p90_s, pending = (
                 int(values[0]),
                 int(values[1] or 0),
                 int(values[2] or 0),
@@ -203,18 +216,22 @@ def hoster_metrics(
                 int(values[5] or 0),
                 values[6],
                 values[7],
+                int(values[8] or 0),
             )
+            due = notices - pending
             row.update(
                 notices=notices,
                 within_norm=within_norm,
-                within_norm_pct=_pct(within_norm, notices),
+                within_norm_pct=_pct(within_norm, due),
                 within_24h=within_24h,
                 between_24_48h=between,
-                over_48h_or_open=notices - within_24h - between,
+                over_48h_or_open=due - within_24h - between,
                 median_hours=_hours(median_s),
                 p90_hours=_hours(p90_s),
                 open=open_,
                 open_over_norm=open_over,
+                pending=pending,
+                due=due,
             )
         row["share_pct"] = _pct(row["notices"], total)
         result.append(row)

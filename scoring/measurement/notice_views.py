@@ -41,7 +41,7 @@ from scoring.measurement.notice_forms import (
 from scoring.measurement.views import PAGE_SIZE, MemberRequest, supervisor_required
 
 # The norm (hours) of the scoring model in force, asked when a page needs it.
-NormSource = Callable[[], float]
+NormSource = Callable[[], tuple[str, float]]  # the scoring model in force and its norm in hours
 CSV_COLUMNS = (
     "notice_id",
     "source",
@@ -73,7 +73,7 @@ def _can_dispute(request: MemberRequest, hoster: Hoster) -> bool:
 @require_GET
 def hoster_notices(request: MemberRequest, slug: str, norm_source: NormSource) -> HttpResponse:
     hoster = get_hoster_for(request.user, slug)
-    form, norm = NoticeFilterForm(request.GET), norm_source()
+    form, (model, norm) = NoticeFilterForm(request.GET), norm_source()
     notices = Notice.objects.of_hoster(hoster).order_by("-reported_at", "-id")
     valid = form.is_valid()
     notices = form.apply(notices, overdue_since(timezone.now(), norm)) if valid else notices.none()
@@ -86,6 +86,7 @@ def hoster_notices(request: MemberRequest, slug: str, norm_source: NormSource) -
         "disputes": disputes,
         "can_dispute": _can_dispute(request, hoster),
         "norm": norm,
+        "norm_model": model,
     }
     return render(request, "scoring/hoster_notices.html", context, status=200 if valid else 400)
 
@@ -137,7 +138,7 @@ def hoster_notices_csv(request: AuthenticatedHttpRequest, slug: str, norm_source
     if not form.is_valid():
         problems = [f"{name}: {message}" for name, errors in form.errors.items() for message in errors]
         return HttpResponse("\n".join(problems), content_type="text/plain; charset=utf-8", status=400)
-    notices = form.apply(Notice.objects.of_hoster(hoster), overdue_since(timezone.now(), norm_source()))
+    notices = form.apply(Notice.objects.of_hoster(hoster), overdue_since(timezone.now(), norm_source()[1]))
     notices = notices.annotate(disputed=Exists(Dispute.objects.filter(notice=OuterRef("pk"))))
     fields = [name for name in CSV_COLUMNS if name not in {"open", "overdue", "disputed"}]
     ordered = notices.only(*fields).order_by("reported_at", "id").iterator(chunk_size=CSV_CHUNK)
@@ -149,7 +150,7 @@ def hoster_notices_csv(request: AuthenticatedHttpRequest, slug: str, norm_source
 
 @require_GET
 def notice_detail(request: MemberRequest, slug: str, pk: int, norm_source: NormSource) -> HttpResponse:
-    hoster, norm = get_hoster_for(request.user, slug), norm_source()
+    hoster, (model, norm) = get_hoster_for(request.user, slug), norm_source()
     notices = with_overdue(Notice.objects.of_hoster(hoster), overdue_since(timezone.now(), norm))
     notice = get_object_or_404(notices.select_related("hoster"), pk=pk)
     history = notice_history(notice)
@@ -160,6 +161,7 @@ def notice_detail(request: MemberRequest, slug: str, pk: int, norm_source: NormS
         "history": history,
         "can_dispute": _can_dispute(request, hoster) and open_dispute is None,
         "norm": norm,
+        "norm_model": model,
     }
     return render(request, "scoring/notice_detail.html", context)
 

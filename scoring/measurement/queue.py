@@ -27,6 +27,7 @@ from portal.services import PortalRefused
 from scoring.measurement.attribution import reattribute_network, stored_reason
 from scoring.measurement.models import Notice
 from scoring.measurement.reattribution import apply, to_hoster, within_prefix
+from scoring.measurement.signals import notices_attributed
 
 # How the queue groups: by all three at once, or by one of them.
 DIMENSIONS = {"all": ("owner", "network", "asn"), "owner": ("owner",), "network": ("network",), "asn": ("asn",)}
@@ -195,6 +196,8 @@ def attribute_group(user: User, group: Group, query: str, hoster: Hoster, method
         hoster,
         {"group": group.as_data(), "search": query, "method": method, "value": value, "changed": changed},
     )
+    if changed:
+        notices_attributed.send(sender=Notice, hoster=hoster, actor=user)
     return Outcome(hoster, method, value, changed)
 
 

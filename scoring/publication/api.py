@@ -107,6 +107,13 @@ class MonitorRowSerializer(serializers.Serializer[dict[str, Any]]):
     median_hours = serializers.FloatField(allow_null=True)
     p90_hours = serializers.FloatField(allow_null=True)
     open_over_norm = serializers.IntegerField()
+    pending = serializers.IntegerField(
+        allow_null=True,
+        help_text="Notices not yet due at the cut-off (null: a period frozen before they were counted).",
+    )
+    due = serializers.IntegerField(allow_null=True, help_text="The notices the rates are over (null: as for pending).")
+    norm_hours = serializers.FloatField(source="period.norm_hours")
+    methodology = serializers.CharField(source="period.methodology_used.version")
 
 
 class HosterProfileSerializer(serializers.Serializer[dict[str, Any]]):

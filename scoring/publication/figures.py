@@ -17,19 +17,41 @@ from django.views.decorators.http import require_GET
 from portal.access import AuthenticatedHttpRequest, get_hoster_for
 from portal.csvsafe import SpreadsheetWriter
 from portal.models import Hoster
+from scoring.measurement import methodology
 from scoring.measurement.charts import weekly_chart
 from scoring.measurement.forms import PeriodForm
-from scoring.measurement.metrics import METRIC_KEYS, MetricsRow, hoster_metrics, weekly_metrics
+from scoring.measurement.metrics import METRIC_KEYS, MetricsRow, as_datetime, hoster_metrics, weekly_metrics
 from scoring.measurement.views import supervisor_required
 from scoring.publication.targets import within_norm_target_pct
-from scoring.rating.models import norm_in_force
+from scoring.rating.models import ScoringModelVersion, norm_in_force
 
-CSV_COLUMNS = ["name", *METRIC_KEYS, "rank"]  # rank last: the columns before it keep their places
+_ADDED_KEYS = ("pending", "due")  # added after `rank`: the columns before it keep their places
+CSV_COLUMNS = [
+    "name",
+    *(key for key in METRIC_KEYS if key not in _ADDED_KEYS),
+    "rank",
+    *_ADDED_KEYS,
+    "norm_hours",
+    "methodology",
+]
 
 
 def period_form(request: HttpRequest) -> PeriodForm:
     """The period the request asks for, under the norm in force unless it asks for another."""
     return PeriodForm(request.GET, norm_hours=norm_in_force())
+
+
+def norm_context(form: PeriodForm) -> dict[str, Any]:
+    """Which norm the figures use and why: the scoring model in force and its norm, whether another was asked for,
+    and the methodology of the figures (shown beside them)."""
+    _from, _to, as_of, norm = form.period
+    in_force = ScoringModelVersion.objects.current()
+    return {
+        "model_in_force": in_force,
+        "norm_in_force": form.default_norm,
+        "norm_is_in_force": norm == float(form.default_norm),
+        "methodology": methodology.current(norm, as_datetime(as_of) if as_of else None),
+    }
 
 
 def _status(form: PeriodForm) -> int:
@@ -42,7 +64,7 @@ def hoster_figures_context(hoster: Hoster, form: PeriodForm) -> dict[str, Any]:
     date_from, date_to, as_of, norm = form.period
     [row] = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm, hoster=hoster)
     chart = weekly_chart(weekly_metrics(hoster, date_from, date_to, norm_hours=norm), within_norm_target_pct())
-    return {"hoster": hoster, "form": form, "row": row, "chart": chart, "norm": norm}
+    return {"hoster": hoster, "form": form, "row": row, "chart": chart, "norm": norm, **norm_context(form)}
 
 
 @require_GET
@@ -86,6 +108,7 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
         "total": sum(row["notices"] for row in rows) + (unattributed["notices"] if unattributed else 0),
         "norm": norm,
         "query": request.GET.urlencode(),
+        **norm_context(form),
     }
     return render(request, "scoring/figures/ranking.html", context, status=_status(form))
 
@@ -104,6 +127,7 @@ def ranking_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
         return HttpResponse("\n".join(problems), content_type="text/plain; charset=utf-8", status=400)
     date_from, date_to, as_of, norm = form.period
     ranked, unattributed = ranked_hosters(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm))
+    used = {"norm_hours": f"{norm:g}", "methodology": methodology.current(norm).version}
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="monitor-{date_from}-{date_to}.csv"'
     writer = SpreadsheetWriter(response, CSV_COLUMNS)
@@ -111,5 +135,5 @@ def ranking_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     if unattributed is not None:
         ranked.append({**unattributed, "name": _("Unattributed"), "rank": None})
     for row in ranked:
-        writer.writerow({key: "" if row[key] is None else row[key] for key in CSV_COLUMNS})
+        writer.writerow({key: "" if row[key] is None else row[key] for key in CSV_COLUMNS if key not in used} | used)
     return response

@@ -13,7 +13,9 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -35,12 +37,15 @@ from scoring.certification.pdf import (
 from scoring.publication.charts import removal_time_bars
 from scoring.publication.models import MonitorPeriod
 
+_NOTICES_CELL = ParagraphStyle("notices", STYLES["cell"], fontSize=8.5, leading=10, alignment=TA_RIGHT)
+
 CHART_HOSTERS = 12
 PAGE = landscape(A4)
 MARGIN = 15 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
 FIGURE_COLUMN = 21 * mm
 FIGURE_COLUMNS = 9
+REVIEW_COLUMN = 34 * mm
 
 
 def render_monitor_pdf(period: MonitorPeriod, language: str | None = None) -> bytes:
@@ -70,20 +75,38 @@ def _render_monitor(period: MonitorPeriod, language: str) -> bytes:
         Spacer(0, 5 * mm),
         Paragraph(_("Ranking by number of notices"), STYLES["h2"]),
         Spacer(0, 2 * mm),
-        _ranking_table(period.ranking),
+        _ranking_table(period.ranking, reviewed=period.reviewed_by_hosters),
         Spacer(0, 4 * mm),
-        Paragraph(
-            _(
-                "Share: the hoster's part of all notices of the period. Removal time is measured from the report to"
-                " the removal; a notice still open at the end of the period counts as not removed."
-            ),
-            STYLES["small"],
-        ),
+        Paragraph(_("Share: the hoster's part of all notices of the period."), STYLES["small"]),
+        *_review_note(period),
+        *_methodology(period),
         *_audit_anchor(period),
     ]
     on_page = partial(_on_monitor_page, title=period.title)
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
+
+
+def _review_note(period: MonitorPeriod) -> list[Flowable]:
+    """What "reviewed" and "corrections" mean, or that the hosters had no review."""
+    if period.reviewed_by_hosters:
+        text = _(
+            "Before publication every hoster named here could see its own draft figures and dispute the attribution"
+            " or removal time of its notices. Reviewed: whether the hoster looked at its draft figures. Corrections:"
+            " its disputes the supervisor upheld."
+        )
+    else:
+        text = _("This period was published without a review by the hosters.")
+    return [Spacer(0, 1 * mm), Paragraph(escape(text), STYLES["small"])]
+
+
+def _methodology(period: MonitorPeriod) -> list[Flowable]:
+    """The methodology the figures were computed with, and the scoring model whose norm they used."""
+    rows = period.methodology_used.rows()
+    if period.scoring_model:
+        rows.insert(1, (_("Scoring model"), period.scoring_model))
+    text = "<br/>".join(f"<b>{escape(label)}</b>: {escape(value)}" for label, value in rows)
+    return [Spacer(0, 2 * mm), Paragraph(_("Methodology"), STYLES["h2"]), Paragraph(text, STYLES["small"])]
 
 
 def _audit_anchor(period: MonitorPeriod) -> list[Flowable]:
@@ -189,11 +212,13 @@ def _bucket_legend(norm_hours: float) -> Legend:
     return legend
 
 
-def _ranking_table(ranking: Sequence[dict[str, Any]]) -> Table:
-    """Every ranked hoster with its figures; the header repeats on each page."""
+def _ranking_table(ranking: Sequence[dict[str, Any]], *, reviewed: bool = False) -> Table:
+    """Every ranked hoster with its figures (and, after a review, whether it reviewed and its corrections); the
+    header repeats on each page."""
+    figures = [FIGURE_COLUMN] * FIGURE_COLUMNS + ([REVIEW_COLUMN] if reviewed else [])
     table = Table(
-        [_ranking_header(), *(_ranking_row(row) for row in ranking)],
-        colWidths=(10 * mm, WIDTH - 10 * mm - FIGURE_COLUMNS * FIGURE_COLUMN, *([FIGURE_COLUMN] * FIGURE_COLUMNS)),
+        [_ranking_header(reviewed), *(_ranking_row(row, reviewed) for row in ranking)],
+        colWidths=(10 * mm, WIDTH - 10 * mm - sum(figures), *figures),
         repeatRows=1,
         hAlign="LEFT",
     )
@@ -213,7 +238,7 @@ def _ranking_table(ranking: Sequence[dict[str, Any]]) -> Table:
     return table
 
 
-def _ranking_header() -> list[Flowable]:
+def _ranking_header(reviewed: bool = False) -> list[Flowable]:
     labels = [
         _("Rank"),
         _("Hoster"),
@@ -227,14 +252,16 @@ def _ranking_header() -> list[Flowable]:
         _("90th pct. h"),
         _("Open over norm"),
     ]
+    if reviewed:
+        labels.append(_("Reviewed (corrections)"))
     return [Paragraph(f"<b>{escape(label)}</b>", STYLES["cell"]) for label in labels]
 
 
-def _ranking_row(row: dict[str, Any]) -> list[Any]:
-    return [
+def _ranking_row(row: dict[str, Any], reviewed: bool = False) -> list[Any]:
+    cells = [
         str(row["rank"]),
         Paragraph(escape(row["name"]), STYLES["cell"]),
-        formats.number_format(row["notices"], 0, force_grouping=True),
+        _notices_cell(row),
         number(row["share_pct"]),
         number(row["within_norm_pct"]),
         str(row["within_24h"]),
@@ -244,3 +271,17 @@ def _ranking_row(row: dict[str, Any]) -> list[Any]:
         number(row["p90_hours"]),
         str(row["open_over_norm"]),
     ]
+    if reviewed:
+        answer = _("yes") if row.get("reviewed") else _("no")
+        cells.append(f"{answer} ({row.get('corrections', 0)})")
+    return cells
+
+
+def _notices_cell(row: dict[str, Any]) -> Any:
+    """The hoster's notices and, below them, those not yet due at the cut-off (left out of every rate)."""
+    notices = formats.number_format(row["notices"], 0, force_grouping=True)
+    pending = row.get("pending") or 0
+    if not pending:
+        return notices
+    text = _("%(count)s not yet due") % {"count": formats.number_format(pending, 0, force_grouping=True)}
+    return Paragraph(f'{notices}<br/><font size="6.5">{escape(text)}</font>', _NOTICES_CELL)

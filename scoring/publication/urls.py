@@ -1,9 +1,9 @@
-"""Publication routes (no namespace, mounted at the site root): the public pages, which need no login, and the
-supervisor's monitor-period page, which does."""
+"""Publication routes (no namespace, mounted at the site root): the public pages, which need no login, the
+supervisor's monitor-period pages and a hoster's own draft figures of a period in review, which do."""
 
 from django.urls import path
 
-from scoring.publication import supervision, views
+from scoring.publication import open_data, review_views, supervision, views
 
 urlpatterns = [
     path("registry/", views.registry, name="registry"),
@@ -16,5 +16,9 @@ urlpatterns = [
     path("monitor/", views.monitor, name="monitor"),
     path("monitor/<slug:period>/", views.monitor_period, name="monitor_period"),
     path("monitor/<slug:period>.pdf", views.monitor_period_pdf, name="monitor_period_pdf"),
+    path("monitor/<slug:code>.json", open_data.monitor_period_json, name="monitor_period_json"),
+    path("monitor/<slug:code>.csv", open_data.monitor_period_csv, name="monitor_period_csv"),
     path("supervision/monitor-periods/", supervision.monitor_periods, name="supervision_monitor_periods"),
+    path("supervision/monitor-periods/<slug:code>/", supervision.monitor_review, name="supervision_monitor_review"),
+    path("hoster/<slug:slug>/monitor/<slug:code>/", review_views.hoster_draft, name="monitor_review_hoster"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from django import forms
@@ -24,6 +25,7 @@ from portal.csvsafe import SpreadsheetWriter
 from portal.models import Hoster
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
 from scoring.certification.services import registry_generation
+from scoring.measurement.methodology import differences
 from scoring.publication import badges
 from scoring.publication.charts import removal_time_bars, within_norm_chart
 from scoring.publication.models import MonitorPeriod
@@ -137,6 +139,17 @@ def monitored_rows(hoster: Hoster) -> list[dict[str, Any]]:
     return [{"period": period, **row} for period in periods if (row := period.row_for(hoster.slug)) is not None]
 
 
+def methodology_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where a period's methodology differs from the one before it among the hoster's periods (oldest first):
+    the two periods and what differs, which makes their figures not comparable as they stand."""
+    periods = [row["period"] for row in rows]
+    return [
+        {"earlier": earlier, "later": later, "differences": found}
+        for earlier, later in pairwise(periods)
+        if (found := differences(earlier.methodology_used, later.methodology_used))
+    ]
+
+
 @login_not_required
 @require_GET
 def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
@@ -169,6 +182,7 @@ def registry_hoster(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "chart": chart,
             "target_pct": target,
+            "methodology_changes": methodology_changes(rows),
         },
     )
 
@@ -271,11 +285,34 @@ def monitor(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/monitor_list.html", {"periods": periods})
 
 
+def period_comparison(period: MonitorPeriod, other_code: str | None) -> dict[str, Any] | None:
+    """The period beside another published one (`?compare=<code>`): the totals of both, and what differs in their
+    methodologies, which makes the figures not comparable as they stand."""
+    if not other_code or other_code == period.code:
+        return None
+    other = MonitorPeriod.objects.defer("pdf", "ranking").filter(code=other_code).first()
+    if other is None:
+        return None
+    return {
+        "other": other,
+        "differences": differences(period.methodology_used, other.methodology_used),
+        "methodologies": (period.methodology_used.version, other.methodology_used.version),
+    }
+
+
 @login_not_required
 @require_GET
 def monitor_period(request: HttpRequest, period: str) -> HttpResponse:
     found = get_object_or_404(MonitorPeriod.objects.defer("pdf"), code=period)
-    return render(request, "registry/monitor_period.html", {"period": found, "rows": removal_time_bars(found.ranking)})
+    others = MonitorPeriod.objects.exclude(pk=found.pk).only("code", "title", "date_from")
+    context = {
+        "period": found,
+        "rows": removal_time_bars(found.ranking),
+        "methodology": found.methodology_used.rows(),
+        "others": others,
+        "comparison": period_comparison(found, request.GET.get("compare")),
+    }
+    return render(request, "registry/monitor_period.html", context)
 
 
 @login_not_required

@@ -18,6 +18,7 @@ from assessments.services import get_assessment_for
 from portal.api import AUTH_RESPONSES, ErrorSerializer
 from portal.models import ApiKey, User
 from scoring.engine import ScoringInputError
+from scoring.measurement.methodology import methodology_of
 from scoring.rating import scorecards
 from scoring.rating.models import Rating
 
@@ -46,6 +47,9 @@ class ScoreCardSerializer(serializers.Serializer[dict[str, Any]]):
     basis = serializers.ChoiceField(choices=Rating.Basis.values)
     model_version = serializers.IntegerField(help_text="Version of the scoring model named in `model`.")
     metrics = serializers.JSONField(help_text="The measured data used (DESIGN 4.2 keys plus norm_hours, from, to).")
+    methodology = serializers.JSONField(
+        help_text="The methodology of the measured data: `version`, `norm_hours` and `cutoff` (DESIGN 4.2)."
+    )
     model = serializers.CharField(help_text="Scoring-model code.")
     score = serializers.FloatField(help_text="0-100.")
     grade = serializers.CharField(help_text="The final grade: the lower of the grade by score and every failed cap.")
@@ -119,6 +123,7 @@ class AssessmentScoreView(APIView):
                 "basis": basis,
                 "model_version": version.version,
                 "metrics": evaluation.metrics,
+                "methodology": methodology_of(evaluation.metrics, evaluation.model.norm_hours).as_dict(),
                 **evaluation.card.to_dict(),
             }
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments.models import Assessment
+from scoring.measurement.methodology import Methodology, current, differences
 from scoring.rating.inputs import Basis, batch_answers
 from scoring.rating.models import ScoringModelVersion
 from scoring.rating.rescoring import prepare_batch, score_many
@@ -41,6 +42,16 @@ class Impact:
     model_a: str
     model_b: str
     rows: tuple[ImpactRow, ...]
+    # The methodology of each model's figures: the measured criteria compare only when the two do not differ.
+    methodology_a: Methodology | None = None
+    methodology_b: Methodology | None = None
+
+    @property
+    def methodology_differences(self) -> list[str]:
+        """What differs between the two models' figures, in the reader's language (empty: they compare)."""
+        if self.methodology_a is None or self.methodology_b is None:
+            return []
+        return differences(self.methodology_a, self.methodology_b)
 
     def count(self, direction: str) -> int:
         return sum(1 for row in self.rows if row.direction == direction)
@@ -67,6 +78,9 @@ class Impact:
         return {
             "model_a": self.model_a,
             "model_b": self.model_b,
+            "methodology_a": self.methodology_a.as_dict() if self.methodology_a else None,
+            "methodology_b": self.methodology_b.as_dict() if self.methodology_b else None,
+            "methodology_differences": self.methodology_differences,
             "summary": self.summary(),
             "assessments": [row.to_dict() for row in self.rows],
         }
@@ -103,4 +117,4 @@ def compare_models(
             )
         )
     rows.sort(key=lambda row: (row.hoster, row.assessment))
-    return Impact(str(version_a), str(version_b), tuple(rows))
+    return Impact(str(version_a), str(version_b), tuple(rows), current(model_a.norm_hours), current(model_b.norm_hours))

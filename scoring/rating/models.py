@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.related_descriptors import ReverseOneToOneDescriptor
 from django.utils import timezone
@@ -16,6 +17,7 @@ from assessments.models import Assessment, Decision, QuestionnaireVersion
 from portal.models import AppendOnly, ImmutableQuerySet
 from portal.versioning import PublishedDefinition
 from scoring.engine import ScoreCard, ScoringModel, parse_scoring_model
+from scoring.measurement.methodology import Methodology, methodology_of
 
 if TYPE_CHECKING:  # the stubs make these generic; Django's classes take no subscript at run time
     _DecisionToRating = ReverseOneToOneDescriptor[Decision, "Rating"]
@@ -43,12 +45,17 @@ class ScoringModelVersionQuerySet(models.QuerySet["ScoringModelVersion"]):
         return list(latest.values())
 
 
-def norm_in_force() -> float:
-    """The removal norm (hours) of the scoring model in force: what every figure, page and command defaults to."""
+def model_and_norm_in_force() -> tuple[str, float]:
+    """The code of the scoring model in force and its removal norm (hours), for pages that say which they used."""
     version = ScoringModelVersion.objects.current()
     if version is None:
         raise LookupError(f"The scoring model in force ({default_model_code()}) is not published; run migrate.")
-    return version.norm_hours
+    return version.code, version.norm_hours
+
+
+def norm_in_force() -> float:
+    """The removal norm (hours) of the scoring model in force: what every figure, page and command defaults to."""
+    return model_and_norm_in_force()[1]
 
 
 class ScoringModelVersion(PublishedDefinition):
@@ -130,6 +137,9 @@ class Rating(AppendOnly):
     certifiable_by_score = models.BooleanField(_("certifiable by score"))
     scorecard = models.JSONField(_("score card"))
     metrics = models.JSONField(_("measured data used"), null=True, blank=True)
+    # The methodology the measured data was computed with (`measurement.methodology`); null: a rating kept before
+    # methodologies were recorded (the legacy one, with the model's norm).
+    methodology = models.JSONField(_("methodology"), null=True, blank=True, encoder=DjangoJSONEncoder)
     decision = DecisionLink(
         Decision,
         on_delete=models.PROTECT,
@@ -154,6 +164,11 @@ class Rating(AppendOnly):
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.grade} {self.score} ({self.model_version}, {self.basis})"
 
+    @property
+    def methodology_used(self) -> Methodology:
+        """The methodology of the rating's measured data (the legacy one when it recorded none)."""
+        return Methodology.from_dict(self.methodology, norm_hours=self.model_version.norm_hours)
+
     @classmethod
     def of_card(
         cls, card: ScoreCard, assessment: Assessment, model_version: ScoringModelVersion, basis: str, **fields: Any
@@ -168,5 +183,6 @@ class Rating(AppendOnly):
             grade_by_score=card.grade_by_score,
             certifiable_by_score=card.certifiable_by_score,
             scorecard=card.to_dict(),
+            methodology=methodology_of(fields.get("metrics"), model_version.norm_hours).as_dict(),
             **fields,
         )

@@ -27,6 +27,7 @@ from scoring.engine import (
     Status,
     score,
 )
+from scoring.measurement.methodology import Methodology, methodology_of
 from scoring.rating.impact import compare_models
 from scoring.rating.inputs import (
     AcceptedSource,
@@ -281,6 +282,7 @@ class MeasuredPeriod:
     first: date
     last: date
     as_of: datetime
+    methodology: Methodology | None = None  # of figures computed now: the current one at the row's norm and cut-off
 
 
 def measured_period(metrics: dict[str, Any] | None) -> MeasuredPeriod | None:
@@ -288,4 +290,6 @@ def measured_period(metrics: dict[str, Any] | None) -> MeasuredPeriod | None:
     if not metrics or not all(metrics.get(key) for key in ("from", "to", "as_of")):
         return None
     last = date.fromisoformat(metrics["to"]) - timedelta(days=1)
-    return MeasuredPeriod(date.fromisoformat(metrics["from"]), last, datetime.fromisoformat(metrics["as_of"]))
+    as_of = datetime.fromisoformat(metrics["as_of"])
+    used = methodology_of(metrics, float(metrics["norm_hours"])) if metrics.get("norm_hours") else None
+    return MeasuredPeriod(date.fromisoformat(metrics["from"]), last, as_of, used)

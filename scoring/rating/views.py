@@ -13,6 +13,7 @@ from assessments.models import Assessment
 from assessments.services import get_assessment_for
 from portal.access import AuthenticatedHttpRequest, require_supervisor
 from scoring.engine import Metrics, ScoringInputError, ScoringModel, SuggestedChange, improvements
+from scoring.measurement.methodology import current, differences
 from scoring.rating import scorecards, whatif
 from scoring.rating.models import Rating, ScoringModelVersion
 from scoring.rating.scorecards import card_context, explain_gates, gate_titles, measured_period, reader_language
@@ -94,6 +95,8 @@ def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     basis = _basis_from_query(request)
     evaluation = scorecards.evaluate(assessment, _model_from_query(request), basis)
     language = reader_language()
+    period = measured_period(evaluation.metrics)
+    shown = period.methodology if period and period.methodology else current(evaluation.model.norm_hours)
     context = card_context(evaluation.model, evaluation.card)
     context.update(
         assessment=assessment,
@@ -103,9 +106,9 @@ def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         bases=Rating.Basis.choices,
         model_choices=[(v.code, v.title_in(language)) for v in ScoringModelVersion.objects.latest_versions()],
         metrics=evaluation.metrics,
-        metrics_period=measured_period(evaluation.metrics),
+        metrics_period=period,
         ratings=[
-            (rating, rating.model_version.title_in(language))
+            (rating, rating.model_version.title_in(language), differences(rating.methodology_used, shown))
             for rating in assessment.ratings.select_related("model_version__questionnaire")[:10]
         ],
     )

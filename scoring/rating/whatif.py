@@ -74,7 +74,8 @@ def period_figures(assessment: Assessment, version: ScoringModelVersion, start: 
 
 def figures_as_fields(metrics: Mapping[str, Any], weeks: int | None) -> dict[str, Any]:
     """A metrics row as the figures form's fields, to show measured figures and to start typing from them."""
-    notices = metrics["notices"]
+    # The form's notices are the due ones, which the share is over: notices not yet due count in no criterion.
+    notices = metrics["notices"] - (metrics.get("pending") or 0)
     fields: dict[str, Any] = {
         "notices": notices,
         "within_norm_pct": f"{100 * metrics['within_norm'] / notices:.2f}" if notices else "0",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from scoring.engine import ScoreCard, ScoringModel
 from scoring.engine.hash_checks import HashChecks
+from scoring.measurement.methodology import Methodology, differences, methodology_of
 from scoring.rating.models import ScoringModelVersion
 from scoring.rating.scorecards import CriterionLine, GateLine, explain_criteria, explain_gates, reader_language
 
@@ -56,6 +57,11 @@ class Side:
     @property
     def model_title(self) -> str:
         return self.model.title.get_text(reader_language())
+
+    @property
+    def methodology(self) -> Methodology:
+        """The methodology of the side's figures (those computed now; typed ones are read the same way)."""
+        return methodology_of(self.metrics, self.model.norm_hours)
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,11 @@ class Comparison:
     def changed_gates(self) -> list[GateRow]:
         return [row for row in self.gates if row.change != "same"]
 
+    @property
+    def methodology_differences(self) -> list[str]:
+        """What makes the two cards' figures not comparable (empty when they are, or without a current card)."""
+        return differences(self.current.methodology, self.whatif.methodology) if self.current else []
+
 
 def _by_code(lines: Sequence[Any]) -> dict[str, Any]:
     return {line.code: line for line in lines}
@@ -182,11 +193,13 @@ def _figures(side: Side | None, weeks: int | None) -> dict[str, Any]:
     metrics = side.metrics if side else None
     if not metrics:
         return {}
-    notices = metrics["notices"]
+    pending = metrics.get("pending") or 0
+    due = metrics["notices"] - pending
     return {
         "norm": metrics.get("norm_hours"),
-        "notices": notices,
-        "within": round(100 * metrics["within_norm"] / notices, 2) if notices else None,
+        "due": due,
+        "pending": pending,
+        "within": round(100 * metrics["within_norm"] / due, 2) if due else None,
         "p90": metrics.get("p90_hours"),
         "open": metrics["open_over_norm"],
         "weeks": weeks_with_checks(metrics, weeks),
@@ -198,7 +211,8 @@ def figure_rows(current: Side | None, whatif: Side) -> tuple[FigureRow, ...]:
     before, after = _figures(current, weeks), _figures(whatif, weeks)
     labels = [
         ("norm", _("Removal norm (hours)")),
-        ("notices", _("Notices")),
+        ("due", _("Notices due")),
+        ("pending", _("Not yet due")),
         ("within", _("Removed within the norm (%)")),
         ("p90", _("90th percentile removal time (hours)")),
         ("open", _("Open beyond the norm")),

@@ -118,7 +118,12 @@ class SettingsForm(forms.Form):
 class FiguresForm(forms.Form):
     """The measured figures typed by hand (or shown, read-only, as measured over the period)."""
 
-    notices = forms.IntegerField(label=gettext_lazy("Notices"), min_value=0, max_value=MAX_NOTICES)
+    notices = forms.IntegerField(
+        label=gettext_lazy("Notices due"),
+        help_text=gettext_lazy("Leave out the notices not yet due (still open, but not yet past the norm)."),
+        min_value=0,
+        max_value=MAX_NOTICES,
+    )
     within_norm_pct = forms.DecimalField(
         label=gettext_lazy("Removed within the norm (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2
     )

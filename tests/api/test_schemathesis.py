@@ -40,6 +40,7 @@ from assessments import services
 from assessments.models import Assessment, QuestionnaireVersion
 from portal.api import create_api_key
 from portal.models import ApiKey
+from scoring.publication.monitor_periods import publish_monitor_period
 from tests.scoring.certification.helpers import certify
 
 # Per operation and credential; raise it for a deeper run: `FUZZ_EXAMPLES=500 pytest tests/api`.
@@ -59,7 +60,13 @@ CHECKS = [
 ANSWERS = "/api/v1/assessments/{id}/answers/"
 SCORE = "/api/v1/assessments/{id}/score/"
 NOTICES = "/api/v1/notices/"
-PUBLIC = ["/api/v1/registry/", "/api/v1/hosters/{slug}/", "/api/v1/certificates/{serial}/"]
+PUBLIC = [
+    "/api/v1/registry/",
+    "/api/v1/hosters/{slug}/",
+    "/api/v1/certificates/{serial}/",
+    "/api/v1/monitor-periods/",
+    "/api/v1/monitor-periods/{code}/",
+]
 HOSTER_OPERATIONS = [("GET", ANSWERS), ("PUT", ANSWERS), ("GET", SCORE)]
 
 application = get_wsgi_application()
@@ -81,6 +88,9 @@ class World:
         _key, self.hoster_b_token = create_api_key(owner_b, "fuzz", ApiKey.Scope.HOSTER, hoster_b)
         _key, self.supervisor_token = create_api_key(supervisor, "fuzz", ApiKey.Scope.SUPERVISOR)
         self.slugs = [hoster_a.slug, hoster_b.slug]
+        self.period = publish_monitor_period(
+            supervisor, code="2024-h2", title="Monitor 2024 H2", date_from=date(2024, 7, 1), date_to=date(2024, 12, 31)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -156,6 +166,8 @@ def test_public_operations_anonymously(schema, world, path):
         known = {"slug": world.slugs[1]}
     elif "{serial}" in path:
         known = {"serial": world.certificate_b.serial}
+    elif "{code}" in path:
+        known = {"code": world.period.code}
     statuses = fuzz(schema, "GET", path, token=None, known=known)
     assert statuses[200] > 0, "no example reached a real object"
 

@@ -41,7 +41,7 @@ def notices_of_a() -> dict[str, Notice]:
 
 
 def within_norm_cell(page) -> str:
-    return page.locator("dl dd").nth(2).inner_text()
+    return page.locator("dt:has-text('Removed within') + dd").first.inner_text()
 
 
 def hoster_disputes(hoster, base: str, slow: Notice, tmp_path: Path) -> tuple[datetime, bytes]:

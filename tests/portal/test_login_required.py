@@ -44,6 +44,8 @@ PUBLIC_URL_NAMES = {
     "monitor",
     "monitor_period",
     "monitor_period_pdf",
+    "monitor_period_json",
+    "monitor_period_csv",
     "open_data_json",
     "open_data_csv",
     "health",
@@ -53,7 +55,7 @@ PUBLIC_URL_NAMES = {
     "privacy",
     "accessibility",
 }
-PUBLIC_API_PREFIXES = ("/api/v1/registry/", "/api/v1/hosters/", "/api/v1/certificates/")
+PUBLIC_API_PREFIXES = ("/api/v1/registry/", "/api/v1/hosters/", "/api/v1/certificates/", "/api/v1/monitor-periods/")
 
 _SAMPLES = {"int": "1", "slug": "some-slug", "str": "x", "path": "x", "uuid": str(uuid.uuid4())}
 

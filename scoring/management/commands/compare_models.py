@@ -49,3 +49,5 @@ class Command(BaseCommand):
         self.stdout.write(f"lose certifiability: {losing}")
         gaining = ", ".join(summary["gain_certifiability"]) or "none"
         self.stdout.write(f"gain certifiability: {gaining}")
+        for difference in impact.methodology_differences:
+            self.stdout.write(f"warning: the figures do not compare: {difference}")

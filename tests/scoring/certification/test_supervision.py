@@ -17,7 +17,7 @@ from scoring.certification.services import (
     revoke_certificate,
     suspend_certificate,
 )
-from scoring.publication.models import MonitorPeriod
+from scoring.publication.models import MonitorPeriod, MonitorReview
 from tests.scoring.certification.helpers import notices_for
 
 pytestmark = pytest.mark.django_db
@@ -132,15 +132,16 @@ def test_publish_a_monitor_period_after_a_preview(client_for, supervisor, hoster
     assert preview.status_code == 200 and [row["hoster"] for row in preview.context["ranking"]] == ["hoster-a"]
     assert not MonitorPeriod.objects.exists()
 
+    # Confirming stores a draft; it is published only after the hosters' review (tests/scoring/publication).
     done = client.post(url, {**form, "confirmed": "yes"})
-    assert done.status_code == 302 and done["Location"] == reverse("monitor_period", args=["2025-h1"])
-    period = MonitorPeriod.objects.get()
-    assert period.ranking[0]["notices"] == 15 and period.published_by == supervisor
-    assert period.date_to == date(2025, 6, 30)
+    assert done.status_code == 302 and done["Location"] == reverse("supervision_monitor_review", args=["2025-h1"])
+    review = MonitorReview.objects.get()
+    assert (review.state, review.date_to, review.created_by) == ("draft", date(2025, 6, 30), supervisor)
+    assert not MonitorPeriod.objects.exists()
 
     again = client.post(url, {**form, "confirmed": "yes"})
     assert again.status_code == 200 and again.context["form"].errors["code"]
-    assert MonitorPeriod.objects.count() == 1
+    assert MonitorReview.objects.count() == 1
 
 
 def test_a_period_that_has_not_ended_cannot_be_published(client_for, supervisor):

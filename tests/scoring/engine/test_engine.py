@@ -473,7 +473,7 @@ def test_metrics_from_a_design_metrics_row() -> None:
     assert Metrics.from_dict({**row, "notices": 179_610.0}) == LETTER_HOSTER
     with pytest.raises(ScoringInputError, match="missing p90_hours"):
         Metrics.from_dict({key: value for key, value in row.items() if key != "p90_hours"})
-    with pytest.raises(ScoringInputError, match="exceeds notices"):
+    with pytest.raises(ScoringInputError, match="exceeds the due notices"):
         Metrics.from_dict({**row, "open_over_norm": 30_000})
     with pytest.raises(ScoringInputError, match="notices must be a whole number"):
         Metrics.from_dict({**row, "notices": "many"})

@@ -108,8 +108,11 @@ def test_open_over_norm_needs_more_than_the_norm_since_the_report(hoster_a):
         ("late", "2024-03-29T00:00:00Z", "2024-04-02T00:00:00Z", "192.0.2.1"),
     )
     row = row_for("hoster-a")
-    assert (row["open"], row["open_over_norm"], row["over_48h_or_open"]) == (4, 2, 4)
-    assert row_for("hoster-a", norm_hours=12)["open_over_norm"] == 3
+    # "exact" and "new" are not yet due (pending): counted as open, left out of the buckets.
+    assert (row["open"], row["open_over_norm"], row["over_48h_or_open"]) == (4, 2, 2)
+    assert (row["pending"], row["due"]) == (2, 2)
+    row_12 = row_for("hoster-a", norm_hours=12)
+    assert (row_12["open_over_norm"], row_12["pending"], row_12["due"]) == (3, 1, 3)
 
 
 def test_share_counts_unattributed_notices_and_the_unattributed_row_has_no_hoster(hoster_a, hoster_b):
@@ -152,6 +155,10 @@ def test_command_prints_json_and_csv(hoster_a):
         "p90_hours": 6.0,
         "open": 0,
         "open_over_norm": 0,
+        "pending": 0,
+        "due": 1,
+        "norm_hours": 24.0,  # the norm of the scoring model in force (good-hoster-2020 in the tests)
+        "methodology": "GH-M-2026.1",
     }
     out = io.StringIO()
     call_command(

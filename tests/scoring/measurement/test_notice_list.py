@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scoring.measurement.disputes import decide_removal_dispute, raise_dispute, raise_removal_dispute
 from scoring.measurement.models import Notice
-from scoring.rating.models import norm_in_force
+from scoring.rating.models import model_and_norm_in_force, norm_in_force
 from tests.scoring.measurement.helpers import run_import
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,12 @@ def test_viewers_see_no_dispute_links_editors_do(client_for, viewer_a, editor_a,
     url = reverse("scoring:hoster_notices", args=["hoster-a"])
     assert link not in client_for(viewer_a).get(url).content.decode()
     assert link in client_for(editor_a).get(url).content.decode()
+
+
+def test_the_list_and_a_notice_say_which_model_and_norm_mark_overdue(client_for, owner_a, notices):
+    model, hours = model_and_norm_in_force()
+    client = client_for(owner_a)
+    page = client.get(reverse("scoring:hoster_notices", args=["hoster-a"])).content.decode()
+    assert f"still open more than {hours:g} hours after the notice (the norm of {model}" in page
+    detail = client.get(reverse("scoring:notice_detail", args=["hoster-a", notices["overdue"].pk])).content.decode()
+    assert f"beyond the norm of {hours:g} hours ({model})" in detail

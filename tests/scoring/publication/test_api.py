@@ -115,8 +115,14 @@ def test_the_hoster_profile_has_exactly_the_public_fields(client, certificate_a,
         "median_hours",
         "p90_hours",
         "open_over_norm",
+        "pending",
+        "due",
+        "norm_hours",
+        "methodology",
     }
     assert data["monitor"][0]["notices"] == 12
+    assert (data["monitor"][0]["pending"], data["monitor"][0]["due"]) == (0, 12)
+    assert data["monitor"][0]["methodology"] == "GH-M-2026.1"
 
 
 def test_a_certified_hoster_profile(client, certificate_a):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import demo as assessments_demo
 from portal import demo as portal_demo
+from portal.models import Role, User
 from scoring.certification.models import Certificate, CertificateEvent, CertificateStatus
 from scoring.measurement import demo as scoring_demo
 from scoring.publication import demo as certificate_demo
-from scoring.publication.models import MonitorPeriod
+from scoring.publication.models import MonitorPeriod, MonitorReview
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +53,24 @@ def test_the_demo_shows_every_state_and_is_idempotent(client):
     registry = client.get(reverse("registry")).context["rows"]
     assert [row["slug"] for row in registry] == ["cleanhost", "steadyhost"]
     assert client.get(reverse("monitor_period", args=[period.code])).status_code == 200
+
+
+def test_the_demo_has_a_review_in_progress_that_a_hoster_and_the_supervisor_see(client_for):
+    seed_everything()
+    review = MonitorReview.objects.get()
+    assert review.state == MonitorReview.State.IN_REVIEW and not review.is_closed
+    assert timedelta(days=9) < review.closes_at - timezone.now() <= timedelta(days=10)
+    named = {entry.hoster.slug: entry.first_seen_at is not None for entry in review.hosters.select_related("hoster")}
+    assert {"bulkhost", "cleanhost", "steadyhost"} <= set(named)
+    assert [slug for slug, seen in named.items() if seen] == ["cleanhost"]
+    assert MonitorPeriod.objects.count() == 1  # the published period stays
+
+    seed_everything()
+    assert MonitorReview.objects.get().pk == review.pk and review.hosters.count() == len(named)
+
+    owner = User.objects.get(email="owner@steadyhost.example")
+    draft = reverse("monitor_review_hoster", args=["steadyhost", review.code])
+    assert draft in client_for(owner).get(reverse("dashboard")).content.decode()
+    assert client_for(owner).get(draft).status_code == 200
+    supervisor = User.objects.filter(groups__name=Role.SUPERVISOR).first()
+    assert client_for(supervisor).get(review.get_absolute_url()).status_code == 200

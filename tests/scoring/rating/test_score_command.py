@@ -115,7 +115,7 @@ def test_text_output_without_json(tmp_path):
         ({"CON-1": "maybe"}, None, None, r"criterion CON-1: 'maybe' is not an option \(options: yes, no\)"),
         ({"CON-1": 1}, None, None, "CON-1: the answer must be an option value in quotes"),
         ({"CON-1": "yes"}, {"notices": 10}, None, "metrics: missing within_norm, p90_hours, open_over_norm"),
-        ({"CON-1": "yes"}, {**METRICS, "within_norm": 500}, None, r"exceeds notices \(200\)"),
+        ({"CON-1": "yes"}, {**METRICS, "within_norm": 500}, None, r"exceeds the due notices \(200\)"),
         ({"CON-1": "yes"}, {**METRICS, "norm_hours": 24}, "good-hoster-2024", "computed at a 24-hour norm"),
         ({"CON-1": "yes"}, None, "no-such-model", "unknown scoring model 'no-such-model'"),
     ],
