@@ -8,7 +8,6 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import Http404
@@ -139,8 +138,9 @@ def remove_evidence(user: User, assessment: Assessment, evidence: Evidence) -> N
         raise Http404
     ensure_editable(lock(assessment), [evidence.answer.criterion_code])
     data = {"criterion": evidence.answer.criterion_code, **evidence.as_snapshot()}
-    name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
+    name, storage = (evidence.file.name, evidence.file.storage) if evidence.kind == Evidence.Kind.FILE else ("", None)
     evidence.delete()
-    if name:
-        transaction.on_commit(lambda: default_storage.delete(name))
+    if name and storage is not None:
+        # After commit: a rolled-back removal keeps its file, on the local disk or in the bucket alike.
+        transaction.on_commit(lambda: storage.delete(name))
     log_action(user, "assessments.evidence.removed", assessment, data)

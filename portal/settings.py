@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
@@ -18,6 +20,7 @@ from portal.env import (
     env_list,
     env_str,
 )
+from portal.object_storage import storage_from_environment, uses_object_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,9 +92,10 @@ DASHBOARD_PANELS = [
     "scoring.measurement.panels",
     "scoring.certification.panels",
     "scoring.publication.figures_panels",
+    "scoring.publication.review_panels",
 ]
 # The company page likewise: each module listed has `hoster_panels(request, hoster) -> list[Panel]`.
-HOSTER_PAGE_PANELS = ["scoring.certification.panels"]
+HOSTER_PAGE_PANELS = ["scoring.certification.panels", "scoring.publication.review_panels"]
 # `manage.py seed_demo` extends the core demo with each module's `seed(stdout)`, in this order: notices first, so
 # the assessments reviewed in the demo are scored on measured data, then certificates and the published monitor.
 DEMO_SEEDERS = ["scoring.measurement.demo", "assessments.demo", "scoring.publication.demo"]
@@ -122,6 +126,39 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# A streaming replica of the primary: the reads of the public pages and the public API (REPLICA_READ_URL_NAMES) go
+# there, everything else stays on the primary (portal.db_router). Without it nothing is routed.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)),
+        "TEST": {"MIRROR": "default"},  # a test run has no replica of its own: it reads the test database
+    }
+    DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("portal.db_router.PublicReadMiddleware")
+# The GET and HEAD requests whose reads may come from the replica, by URL name: pages anyone may see (the registry,
+# verification, certificates, badges, the monitor, open data, the audit heads) and the public API. Never a page of
+# the user's own: a change just made must show on the next page.
+REPLICA_READ_URL_NAMES = [
+    "registry",
+    "registry_hoster",
+    "open_data_json",
+    "open_data_csv",
+    "verify",
+    "certificate_pdf",
+    "badge",
+    "monitor",
+    "monitor_period",
+    "monitor_period_pdf",
+    "monitor_period_json",
+    "monitor_period_csv",
+    "audit_heads",
+    "api:public_registry",
+    "api:public_hoster",
+    "api:public_certificate",
+    "api:public_monitor_periods",
+    "api:public_monitor_period",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env_str("CACHE_URL") or env_str("REDIS_URL") or "locmem://"
@@ -164,8 +201,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Private files (evidence, dispute evidence, notice files awaiting the worker): the local store under MEDIA_ROOT, or
+# a private S3-compatible bucket named by EVIDENCE_STORAGE_URL or the usual AWS_* variables (portal.object_storage).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_environment(os.environ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -181,6 +220,11 @@ NOTICE_IMPORT_STALE_AFTER = env_int("NOTICE_IMPORT_STALE_AFTER", 3600)
 NOTICE_IMPORT_LOCK_WAIT = env_int("NOTICE_IMPORT_LOCK_WAIT", 15)
 # With nginx in front: an `internal` location aliasing MEDIA_ROOT, e.g. /protected-evidence/ (docs/deployment.md).
 EVIDENCE_ACCEL_REDIRECT = env_str("EVIDENCE_ACCEL_REDIRECT")
+if EVIDENCE_ACCEL_REDIRECT and uses_object_storage(STORAGES["default"]):
+    raise ImproperlyConfigured(
+        "EVIDENCE_ACCEL_REDIRECT hands nginx a file under MEDIA_ROOT, but evidence is in a bucket: leave it empty "
+        "(the portal then streams each download from the bucket after the access check)."
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 globals().update(email_from_url(env_str("EMAIL_URL", "console://")))
