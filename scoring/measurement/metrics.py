@@ -9,6 +9,7 @@ only the fixed buckets (within 24 hours, 24 to 48 hours, later or open) are the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -119,34 +120,48 @@ def _empty_row(slug: str | None) -> MetricsRow:
     }
 
 
+def _week_key(ends: Sequence[datetime]) -> tuple[str, list[Any]]:
+    """SQL numbering a notice's week (0, 1, …) by the weeks' ends, and its parameters."""
+    adapt = connection.ops.adapt_datetimefield_value
+    whens = " ".join(f"WHEN reported_at < %s THEN {index:d}" for index in range(len(ends)))
+    return f"CASE {whens} END", [adapt(end) for end in ends]
+
+
 def _aggregate(
-    date_from: datetime, date_to: datetime, as_of: datetime, norm_hours: float, hoster_id: int | None
-) -> tuple[dict[int | None, tuple[Any, ...]], int]:
+    date_from: datetime,
+    date_to: datetime,
+    as_of: datetime,
+    norm_hours: float,
+    hoster_id: int | None,
+    key: tuple[str, list[Any]] = ("hoster_id", []),
+) -> dict[Any, tuple[Any, ...]]:
+    """The figures' raw values per `key` (SQL and its parameters: by hoster, or by week)."""
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
+    key_sql, key_params = key
     sql = f"""
         WITH counted AS (
-            SELECT hoster_id, reported_at, {COUNTED_REMOVAL_SQL} AS removed_at
+            SELECT {key_sql} AS k, reported_at, {COUNTED_REMOVAL_SQL} AS removed_at
             FROM scoring_notice
             WHERE excluded = %s AND reported_at >= %s AND reported_at < %s {hoster_filter}
         ), base AS (
-            SELECT hoster_id, reported_at,
+            SELECT k, reported_at,
                    CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN {_duration_sql()} END AS d,
                    -- Pending: open at the cut-off and reported at most the norm before it (not yet due).
                    CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN 0
                         WHEN reported_at >= %s THEN 1 ELSE 0 END AS pending
             FROM counted
         ), ranked AS (
-            SELECT hoster_id, reported_at, d, pending,
+            SELECT k, reported_at, d, pending,
                    ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n
             FROM base
-            -- One sort and one window pass: the due notices of a hoster form their own partition (the quantiles'
-            -- ranks count only them), open ones (d NULL = +inf) last; the frame is the whole partition.
-            WINDOW w AS (PARTITION BY hoster_id, pending ORDER BY d NULLS LAST
+            -- One sort and one window pass: the due notices of a hoster (or week) form their own partition (the
+            -- quantiles' ranks count only them), open ones (d NULL = +inf) last; the frame is the whole partition.
+            WINDOW w AS (PARTITION BY k, pending ORDER BY d NULLS LAST
                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
         )
-        SELECT hoster_id,
+        SELECT k,
                COUNT(*),
                SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END),
                SUM(CASE WHEN d <= {FIRST_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
@@ -157,9 +172,9 @@ def _aggregate(
                MAX(CASE WHEN pending = 0 AND rn = (9 * n + 9) / 10 THEN d END),
                SUM(pending)
         FROM ranked
-        GROUP BY hoster_id
+        GROUP BY k
     """  # noqa: S608 - only constants are formatted in
-    params: list[Any] = [False, adapt(date_from), adapt(date_to)]
+    params: list[Any] = [*key_params, False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
     not_yet_due_from = adapt(as_of - timedelta(hours=float(norm_hours)))
@@ -169,16 +184,54 @@ def _aggregate(
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(sql, params)
-        rows = {row[0]: row[1:] for row in cursor.fetchall()}
-        if hoster_id is None:
-            total = sum(int(row[0]) for row in rows.values())
-        else:
-            cursor.execute(
-                "SELECT COUNT(*) FROM scoring_notice WHERE excluded = %s AND reported_at >= %s AND reported_at < %s",
-                [False, adapt(date_from), adapt(date_to)],
-            )
-            total = int(cursor.fetchone()[0])
-    return rows, total
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
+    """All notices of the period (attributed or not) per `key`: what a share is a part of."""
+    adapt = connection.ops.adapt_datetimefield_value
+    key_sql, key_params = key
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {key_sql}, COUNT(*) FROM scoring_notice"  # noqa: S608 - only constants are formatted in
+            " WHERE excluded = %s AND reported_at >= %s AND reported_at < %s GROUP BY 1",
+            [*key_params, False, adapt(date_from), adapt(date_to)],
+        )
+        return {row[0]: int(row[1]) for row in cursor.fetchall()}
+
+
+def _row(slug: str | None, values: tuple[Any, ...] | None, total: int) -> MetricsRow:
+    """One row of figures from the aggregate's raw values (None: no notices) and all notices of its period."""
+    row = _empty_row(slug)
+    if values:
+        notices, within_norm, within_24h, between, open_, open_over, median_s, p90_s, pending = (
+            int(values[0]),
+            int(values[1] or 0),
+            int(values[2] or 0),
+            int(values[3] or 0),
+            int(values[4] or 0),
+            int(values[5] or 0),
+            values[6],
+            values[7],
+            int(values[8] or 0),
+        )
+        due = notices - pending
+        row.update(
+            notices=notices,
+            within_norm=within_norm,
+            within_norm_pct=_pct(within_norm, due),
+            within_24h=within_24h,
+            between_24_48h=between,
+            over_48h_or_open=due - within_24h - between,
+            median_hours=_hours(median_s),
+            p90_hours=_hours(p90_s),
+            open=open_,
+            open_over_norm=open_over,
+            pending=pending,
+            due=due,
+        )
+    row["share_pct"] = _pct(row["notices"], total)
+    return row
 
 
 def hoster_metrics(
@@ -197,44 +250,14 @@ def hoster_metrics(
     """
     start, end = as_datetime(date_from), as_datetime(date_to)
     cutoff = as_datetime(as_of) if as_of is not None else end
-    rows, total = _aggregate(start, end, cutoff, norm_hours, hoster.pk if hoster else None)
-    slugs: dict[int | None, str] = (
-        {hoster.pk: hoster.slug} if hoster else dict(Hoster.objects.values_list("id", "slug"))
-    )
-    result = []
+    rows = _aggregate(start, end, cutoff, norm_hours, hoster.pk if hoster else None)
+    if hoster is None:
+        total = sum(int(values[0]) for values in rows.values())
+        slugs: dict[int | None, str] = dict(Hoster.objects.values_list("id", "slug"))
+    else:
+        total, slugs = _totals(start, end, ("0", [])).get(0, 0), {hoster.pk: hoster.slug}
     keys = list(slugs) + ([None] if hoster is None and None in rows else [])
-    for hoster_id in keys:
-        row = _empty_row(slugs.get(hoster_id))
-        values = rows.get(hoster_id)
-        if values:
-            notices, within_norm, within_24h, between, open_, open_over, median_s, p90_s, pending = (
-                int(values[0]),
-                int(values[1] or 0),
-                int(values[2] or 0),
-                int(values[3] or 0),
-                int(values[4] or 0),
-                int(values[5] or 0),
-                values[6],
-                values[7],
-                int(values[8] or 0),
-            )
-            due = notices - pending
-            row.update(
-                notices=notices,
-                within_norm=within_norm,
-                within_norm_pct=_pct(within_norm, due),
-                within_24h=within_24h,
-                between_24_48h=between,
-                over_48h_or_open=due - within_24h - between,
-                median_hours=_hours(median_s),
-                p90_hours=_hours(p90_s),
-                open=open_,
-                open_over_norm=open_over,
-                pending=pending,
-                due=due,
-            )
-        row["share_pct"] = _pct(row["notices"], total)
-        result.append(row)
+    result = [_row(slugs.get(hoster_id), rows.get(hoster_id), total) for hoster_id in keys]
     result.sort(key=lambda r: (-r["notices"], r["hoster"] is None, r["hoster"] or ""))
     return result
 
@@ -242,15 +265,23 @@ def hoster_metrics(
 def weekly_metrics(
     hoster: Hoster, date_from: date | datetime, date_to: date | datetime, *, norm_hours: float
 ) -> list[MetricsRow]:
-    """The hoster's metrics per week (Monday to Monday, clipped to the period), each with its `week_start`."""
+    """The hoster's metrics per week (Monday to Monday in the portal's time zone, clipped to the period), each with
+    its `week_start`: exactly `hoster_metrics` of each week with the period's end as the cut-off, in two queries
+    whatever the number of weeks."""
     start, end = as_datetime(date_from), as_datetime(date_to)
     monday = as_datetime(timezone.localtime(start).date() - timedelta(days=timezone.localtime(start).weekday()))
-    weeks = []
+    mondays, ends = [], []
     while monday < end:
-        week_end = as_datetime(timezone.localtime(monday).date() + timedelta(days=7))
-        window_from, window_to = max(start, monday), min(end, week_end)
-        row = hoster_metrics(window_from, window_to, as_of=end, norm_hours=norm_hours, hoster=hoster)[0]
-        row["week_start"] = timezone.localtime(monday).date()
+        mondays.append(timezone.localtime(monday).date())
+        monday = as_datetime(mondays[-1] + timedelta(days=7))
+        ends.append(min(end, monday))
+    if not mondays:
+        return []
+    key = _week_key(ends)
+    rows, totals = _aggregate(start, end, end, norm_hours, hoster.pk, key), _totals(start, end, key)
+    weeks = []
+    for index, week_start in enumerate(mondays):
+        row = _row(hoster.slug, rows.get(index), totals.get(index, 0))
+        row["week_start"] = week_start
         weeks.append(row)
-        monday = week_end
     return weeks

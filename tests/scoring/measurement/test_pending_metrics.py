@@ -4,11 +4,12 @@ and `open` and in no rate, bucket or quantile."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -199,3 +200,62 @@ def test_the_figures_equal_the_definition(hoster_a, notices, norm_hours, data):
     [row] = hoster_metrics(START, START + timedelta(days=7), as_of=as_of, norm_hours=norm_hours, hoster=hoster_a)
     expected = reference(notices, as_of_minutes, norm_hours)
     assert {key: row[key] for key in expected} == expected
+
+
+# The weekly figures in two queries equal `hoster_metrics` of each week (the definition), clocks changing and all. --
+
+AUTUMN = datetime(2024, 10, 16, 13, 30, tzinfo=UTC)  # a Wednesday; the clocks go back on Sunday 27 October
+_spread = st.lists(
+    st.tuples(
+        st.integers(0, 30 * 24 * 60),
+        st.one_of(st.none(), st.integers(0, 3 * 24 * 60)),
+        st.booleans(),  # hoster A's, or hoster B's (in the share only)
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notices=_spread, days=st.integers(1, 30), norm_hours=st.sampled_from([12, 24]))
+def test_the_weekly_figures_equal_each_weeks_own_figures(hoster_a, hoster_b, notices, days, norm_hours):
+    Notice.objects.all().delete()
+    batch = ImportBatch.objects.create(source="weeks", status=ImportBatch.Status.SUCCEEDED)
+    Notice.objects.bulk_create(
+        Notice(
+            source="weeks",
+            notice_id=f"w{index}",
+            reported_at=AUTUMN + timedelta(minutes=reported),
+            removed_at=None if removed is None else AUTUMN + timedelta(minutes=reported + removed),
+            hoster=hoster_a if of_a else hoster_b,
+            attribution="explicit",
+            batch=batch,
+        )
+        for index, (reported, removed, of_a) in enumerate(notices)
+    )
+    start, end = AUTUMN, AUTUMN + timedelta(days=days)
+    with CaptureQueriesContext(connection) as queries:
+        weeks = weekly_metrics(hoster_a, start, end, norm_hours=norm_hours)
+    assert len(queries) <= 4  # two, each in its transaction (savepoints on the test's connection aside)
+    assert sum(week["notices"] for week in weeks) == sum(1 for _r, _m, of_a in notices if of_a and _r < days * 1440)
+    for week in weeks:
+        monday = timezone.make_aware(datetime.combine(week["week_start"], time.min))
+        week_from, week_to = max(start, monday), min(end, timezone.make_aware(
+            datetime.combine(week["week_start"] + timedelta(days=7), time.min)))  # fmt: skip
+        [own] = hoster_metrics(week_from, week_to, as_of=end, norm_hours=norm_hours, hoster=hoster_a)
+        assert {key: week[key] for key in own} == own
+
+
+def test_a_notice_at_monday_midnight_belongs_to_the_week_it_starts(hoster_a):
+    # Monday 21 October 00:00 in Amsterdam is 22:00 UTC the day before (summer time); 28 October 00:00 is 23:00 UTC.
+    notices(
+        ("sunday", "2024-10-20T21:59:59Z", "2024-10-20T22:30:00Z", "192.0.2.1"),
+        ("monday", "2024-10-20T22:00:00Z", "2024-10-20T22:30:00Z", "192.0.2.1"),
+        ("after-the-change", "2024-10-27T23:00:00Z", "2024-10-27T23:30:00Z", "192.0.2.1"),
+    )
+    weeks = weekly_metrics(hoster_a, date(2024, 10, 14), date(2024, 11, 4), norm_hours=12)
+    assert [(week["week_start"], week["notices"]) for week in weeks] == [
+        (date(2024, 10, 14), 1),
+        (date(2024, 10, 21), 1),
+        (date(2024, 10, 28), 1),
+    ]
