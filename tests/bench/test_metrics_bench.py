@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 
 from portal.models import Hoster
-from scoring.measurement.metrics import hoster_metrics
+from scoring.measurement.metrics import as_datetime, hoster_metrics, weekly_metrics
 from scoring.measurement.models import ImportBatch
 from tests.bench.notice_data import make_hosters
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 HOSTERS = 2000
+NORM = 24
 
 
 def fill_notices(batch_id: int, first_hoster: int) -> None:
@@ -64,12 +66,13 @@ def test_hoster_metrics_over_one_million_notices() -> None:
     load = os.getloadavg()[0]
     for _ in range(3):
         started = time.perf_counter()
-        rows = hoster_metrics("2024-01-01", "2025-01-01")
+        rows = hoster_metrics("2024-01-01", "2025-01-01", norm_hours=NORM)
         timings.append(time.perf_counter() - started)
     assert sum(row["notices"] for row in rows) == ROWS
     started = time.perf_counter()
-    hoster_metrics("2024-01-01", "2025-01-01", hoster=Hoster.objects.get(pk=first))
+    hoster_metrics("2024-01-01", "2025-01-01", hoster=Hoster.objects.get(pk=first), norm_hours=NORM)
     single = time.perf_counter() - started
+    weekly, by_week, plain = _weekly_timings(Hoster.objects.get(pk=first))
     print(f"\n[bench metrics] {connection.vendor}: {ROWS:,} notices, {HOSTERS} hosters (filled in {filled:.1f} s)")
     print(f"  load average (1 min) before the runs: {load:.1f}")
     print(
@@ -77,3 +80,25 @@ def test_hoster_metrics_over_one_million_notices() -> None:
         f" runs {', '.join(f'{t:.2f}' for t in timings)}"
     )
     print(f"  hoster_metrics, one hoster: {single:.2f} s")
+    print(f"  a plain pass over the year's notices (SELECT count(*)): {plain:.2f} s")
+    print(f"  weekly_metrics of the largest hoster, 53 weeks: {weekly:.2f} s ({weekly / plain:.1f}x the plain pass)")
+    print(f"    the same as 53 calls of hoster_metrics, one per week: {by_week:.2f} s ({by_week / plain:.1f}x)")
+
+
+def _weekly_timings(hoster: Hoster) -> tuple[float, float, float]:
+    """The year's weekly figures in two queries, the same one week at a time (equal, checked), a plain count."""
+    start, end = as_datetime("2024-01-01"), as_datetime("2025-01-01")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM scoring_notice WHERE reported_at >= %s AND reported_at < %s", [start, end])
+    plain = time.perf_counter() - started
+    started = time.perf_counter()
+    weeks = weekly_metrics(hoster, start, end, norm_hours=NORM)
+    weekly = time.perf_counter() - started
+    started = time.perf_counter()
+    for week in weeks:
+        monday = as_datetime(week["week_start"])
+        window = (max(start, monday), min(end, as_datetime(week["week_start"] + timedelta(days=7))))
+        [own] = hoster_metrics(*window, as_of=end, norm_hours=NORM, hoster=hoster)
+        assert {key: week[key] for key in own} == own
+    return weekly, time.perf_counter() - started, plain
