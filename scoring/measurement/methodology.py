@@ -20,18 +20,20 @@ from django.utils.translation import gettext_lazy
 VERSION = "GH-M-2026.1"
 LEGACY = "GH-M-2020.1"
 
-# The rules of each version, in words (the norm and the cut-off are parameters, shown beside them).
+# The rules of each version, in words (the norm and the cut-off are parameters, shown beside them). The versions
+# differ only in what happens to a notice not yet due.
+_SHARED_RULES: dict[str, Any] = {
+    "clock_start": gettext_lazy("when the first notice about the URL was sent to the hoster"),
+    "removal_source": gettext_lazy("the hotline's check that the URL is offline (or a corrected removal time)"),
+    "removal_resolution": gettext_lazy("the hotline's check interval (60 minutes in SCARt)"),
+}
 _RULES: dict[str, dict[str, Any]] = {
     LEGACY: {
-        "clock_start": gettext_lazy("when the first notice about the URL was sent to the hoster"),
-        "removal_source": gettext_lazy("the hotline's check that the URL is offline (or a corrected removal time)"),
-        "removal_resolution": gettext_lazy("the hotline's check interval (60 minutes in SCARt)"),
+        **_SHARED_RULES,
         "pending_rule": gettext_lazy("none: a notice still open at the cut-off counts as not removed within the norm"),
     },
     VERSION: {
-        "clock_start": gettext_lazy("when the first notice about the URL was sent to the hoster"),
-        "removal_source": gettext_lazy("the hotline's check that the URL is offline (or a corrected removal time)"),
-        "removal_resolution": gettext_lazy("the hotline's check interval (60 minutes in SCARt)"),
+        **_SHARED_RULES,
         "pending_rule": gettext_lazy(
             "a notice still open at the cut-off but not yet past the norm is pending: counted in notices, share and"
             " open, left out of every rate, bucket and quantile"

@@ -17,30 +17,12 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from portal.csvsafe import SpreadsheetWriter
+from scoring.measurement.metrics import METRIC_KEYS
 from scoring.publication.models import MonitorPeriod
 from scoring.publication.views import LICENCE, LICENCE_LINK
 
 # The figures of one hoster, in the order of the CSV's columns (DESIGN §4.2, plus the review's two).
-ROW_FIELDS = (
-    "rank",
-    "hoster",
-    "name",
-    "notices",
-    "share_pct",
-    "within_norm",
-    "within_norm_pct",
-    "within_24h",
-    "between_24_48h",
-    "over_48h_or_open",
-    "median_hours",
-    "p90_hours",
-    "open",
-    "open_over_norm",
-    "pending",
-    "due",
-    "reviewed",
-    "corrections",
-)
+ROW_FIELDS = ("rank", "hoster", "name", *METRIC_KEYS[1:], "reviewed", "corrections")
 CSV_FIELDS = ("period", "methodology", "norm_hours", *ROW_FIELDS)
 
 
