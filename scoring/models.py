@@ -3,7 +3,7 @@
 from scoring.certification.models import Certificate, CertificateEvent, SerialCounter
 from scoring.measurement.changes import AttributionChange, NoticeOwner  # noqa: F401 - the history of attribution
 from scoring.measurement.hashchecks import HashCheckWeek
-from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice, NoticeReminder
+from scoring.measurement.models import Attribution, Dispute, ImportBatch, Notice, NoticeDataVersion, NoticeReminder
 from scoring.publication.models import MonitorPeriod, MonitorReview, MonitorReviewHoster
 from scoring.rating.models import Rating, ScoringModelVersion
 
@@ -18,6 +18,7 @@ __all__ = [
     "MonitorReview",
     "MonitorReviewHoster",
     "Notice",
+    "NoticeDataVersion",
     "NoticeReminder",
     "Rating",
     "ScoringModelVersion",

@@ -9,6 +9,7 @@ only the fixed buckets (within 24 hours, 24 to 48 hours, later or open) are the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Hoster
 from portal.refusals import Refusal
+from scoring.measurement import figure_cache
 from scoring.measurement.rows import EARLIEST
 
 # The keys of one row, in the order the command and the CSV export print them.
@@ -120,11 +122,15 @@ def _empty_row(slug: str | None) -> MetricsRow:
     }
 
 
-def _week_key(ends: Sequence[datetime]) -> tuple[str, list[Any]]:
-    """SQL numbering a notice's week (0, 1, …) by the weeks' ends, and its parameters."""
+def _week_key(starts: Sequence[datetime]) -> tuple[str, list[Any]]:
+    """SQL numbering a notice's week (0, 1, …) by the weeks' starts, and its parameters."""
     adapt = connection.ops.adapt_datetimefield_value
-    whens = " ".join(f"WHEN reported_at < %s THEN {index:d}" for index in range(len(ends)))
-    return f"CASE {whens} END", [adapt(end) for end in ends]
+    if connection.vendor == "postgresql":  # a binary search in the sorted starts
+        return "width_bucket(reported_at, %s::timestamptz[]) - 1", [[adapt(start) for start in starts]]
+    if len(starts) == 1:
+        return "0", []
+    whens = " ".join(f"WHEN reported_at < %s THEN {index:d}" for index in range(len(starts) - 1))
+    return f"CASE {whens} ELSE {len(starts) - 1:d} END", [adapt(start) for start in starts[1:]]
 
 
 def _aggregate(
@@ -135,12 +141,30 @@ def _aggregate(
     hoster_id: int | None,
     key: tuple[str, list[Any]] = ("hoster_id", []),
 ) -> dict[Any, tuple[Any, ...]]:
-    """The figures' raw values per `key` (SQL and its parameters: by hoster, or by week)."""
+    """The figures' raw values per `key` (SQL and its parameters: by hoster, or by week), from the data version's
+    cache when an earlier call asked the same (`figure_cache`)."""
+    params: tuple[Any, ...] = (date_from, date_to, as_of, norm_hours, hoster_id, key)
+    return figure_cache.cached("aggregate", params, lambda: _query_aggregate(*params))
+
+
+def _query_aggregate(
+    date_from: datetime,
+    date_to: datetime,
+    as_of: datetime,
+    norm_hours: float,
+    hoster_id: int | None,
+    key: tuple[str, list[Any]],
+    figures_sql: str | None = None,
+) -> dict[Any, tuple[Any, ...]]:
+    """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database)."""
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
+    # OFFSET 0 keeps PostgreSQL from inlining `base` into the figures, which would compute a notice's duration
+    # once for every figure that reads it.
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
     key_sql, key_params = key
-    sql = f"""
+    measured = f"""
         WITH counted AS (
             SELECT {key_sql} AS k, reported_at, {COUNTED_REMOVAL_SQL} AS removed_at
             FROM scoring_notice
@@ -151,29 +175,10 @@ def _aggregate(
                    -- Pending: open at the cut-off and reported at most the norm before it (not yet due).
                    CASE WHEN removed_at IS NOT NULL AND removed_at <= %s THEN 0
                         WHEN reported_at >= %s THEN 1 ELSE 0 END AS pending
-            FROM counted
-        ), ranked AS (
-            SELECT k, reported_at, d, pending,
-                   ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n
-            FROM base
-            -- One sort and one window pass: the due notices of a hoster (or week) form their own partition (the
-            -- quantiles' ranks count only them), open ones (d NULL = +inf) last; the frame is the whole partition.
-            WINDOW w AS (PARTITION BY k, pending ORDER BY d NULLS LAST
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            FROM counted {fence}
         )
-        SELECT k,
-               COUNT(*),
-               SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d <= {FIRST_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d > {FIRST_BUCKET_HOURS * 3600} AND d <= {SECOND_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d IS NULL AND pending = 0 THEN 1 ELSE 0 END),
-               MAX(CASE WHEN pending = 0 AND rn = (n + 1) / 2 THEN d END),
-               MAX(CASE WHEN pending = 0 AND rn = (9 * n + 9) / 10 THEN d END),
-               SUM(pending)
-        FROM ranked
-        GROUP BY k
     """  # noqa: S608 - only constants are formatted in
+    figures = figures_sql or (_SORTED_FIGURES_SQL if connection.vendor == "postgresql" else RANKED_FIGURES_SQL)
     params: list[Any] = [*key_params, False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
@@ -183,12 +188,72 @@ def _aggregate(
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(sql, params)
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(measured + figures, params)
+        return {row[0]: _finite(row[1:]) for row in cursor.fetchall()}
+
+
+# The figures from the measured notices (`base`: key, duration `d` in seconds or NULL when open at the cut-off,
+# `pending`), in the order `_row` reads them. The median and P90 are the due notices' values at ranks (n + 1) / 2
+# and (9n + 9) / 10 with open ones (d NULL, +inf) last. Two ways, equal to the cent (a property test holds them so):
+# this portable one ranks every notice with window functions and is the reference; PostgreSQL's sorts each key's
+# due durations into one array and picks the two ranks, without window functions (about ten times faster).
+RANKED_FIGURES_SQL = f"""
+    , ranked AS (
+        SELECT k, reported_at, d, pending,
+               ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n
+        FROM base
+        -- One sort and one window pass: the due notices of a hoster (or week) form their own partition (the
+        -- quantiles' ranks count only them), open ones (d NULL = +inf) last; the frame is the whole partition.
+        WINDOW w AS (PARTITION BY k, pending ORDER BY d NULLS LAST
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    )
+    SELECT k,
+           COUNT(*),
+           SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END),
+           SUM(CASE WHEN d <= {FIRST_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
+           SUM(CASE WHEN d > {FIRST_BUCKET_HOURS * 3600} AND d <= {SECOND_BUCKET_HOURS * 3600} THEN 1 ELSE 0 END),
+           SUM(CASE WHEN d IS NULL THEN 1 ELSE 0 END),
+           SUM(CASE WHEN d IS NULL AND pending = 0 THEN 1 ELSE 0 END),
+           MAX(CASE WHEN pending = 0 AND rn = (n + 1) / 2 THEN d END),
+           MAX(CASE WHEN pending = 0 AND rn = (9 * n + 9) / 10 THEN d END),
+           SUM(pending)
+    FROM ranked
+    GROUP BY k
+"""  # noqa: S608 - only constants are formatted in
+_SORTED_FIGURES_SQL = f"""
+    , figures AS (
+        SELECT k,
+               COUNT(*) AS notices,
+               COUNT(*) FILTER (WHERE d <= %s) AS within_norm,
+               COUNT(*) FILTER (WHERE d <= {FIRST_BUCKET_HOURS * 3600}) AS within_first,
+               COUNT(*) FILTER (WHERE d > {FIRST_BUCKET_HOURS * 3600}
+                                  AND d <= {SECOND_BUCKET_HOURS * 3600}) AS within_second,
+               COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
+               COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
+               COUNT(*) FILTER (WHERE pending = 0) AS due,
+               ARRAY_AGG(COALESCE(d, 'Infinity') ORDER BY COALESCE(d, 'Infinity'))
+                   FILTER (WHERE pending = 0) AS sorted,
+               COUNT(*) FILTER (WHERE pending = 1) AS pending
+        FROM base
+        GROUP BY k
+    )
+    SELECT k, notices, within_norm, within_first, within_second, still_open, open_over,
+           sorted[(due + 1) / 2], sorted[(9 * due + 9) / 10], pending
+    FROM figures
+"""  # noqa: S608 - only constants are formatted in
+
+
+def _finite(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An infinite quantile (its rank fell among the open notices) is no value, as the reference's NULL."""
+    return tuple(None if isinstance(value, float) and math.isinf(value) else value for value in values)
 
 
 def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
     """All notices of the period (attributed or not) per `key`: what a share is a part of."""
+    return figure_cache.cached("totals", (date_from, date_to, key), lambda: _query_totals(date_from, date_to, key))
+
+
+def _query_totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
     adapt = connection.ops.adapt_datetimefield_value
     key_sql, key_params = key
     with connection.cursor() as cursor:
@@ -277,7 +342,7 @@ def weekly_metrics(
         ends.append(min(end, monday))
     if not mondays:
         return []
-    key = _week_key(ends)
+    key = _week_key([start, *ends[:-1]])
     rows, totals = _aggregate(start, end, end, norm_hours, hoster.pk, key), _totals(start, end, key)
     weeks = []
     for index, week_start in enumerate(mondays):

@@ -167,6 +167,18 @@ class Notice(models.Model):
         return self.corrected_removed_at or self.removed_at
 
 
+class NoticeDataVersion(models.Model):
+    """One row whose `version` moves with every change to the notices (`figure_cache`; set by a trigger only)."""
+
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("notice data version")
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 class NoticeReminder(models.Model):
     """A repeat NTD the hotline sent about a notice's URL while it stayed online, by when it went out.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,3 +28,8 @@ def hoster_metrics(date_from: Any, date_to: Any, **options: Any) -> list[dict[st
     """`metrics.hoster_metrics` at the tests' norm unless a test names another (the metrics take no default)."""
     options.setdefault("norm_hours", NORM_HOURS)
     return metrics.hoster_metrics(date_from, date_to, **options)
+
+
+def notice_reads(queries: Any) -> list[dict[str, Any]]:
+    """The captured queries that read the notices table (not the data version's table, nor SET or savepoints)."""
+    return [query for query in queries if re.search(r"\bscoring_notice\b", query["sql"])]
