@@ -28,6 +28,7 @@ from portal.files import download_name, private_file_response
 from portal.models import Hoster
 from portal.refusals import Refusal, show_refusal
 from scoring.measurement.disputes import decide_removal_dispute, raise_dispute, raise_removal_dispute, resolve_dispute
+from scoring.measurement.figure_cache import NoticePaginator
 from scoring.measurement.forms import DisputeForm, ResolveDisputeForm
 from scoring.measurement.history import notice_history
 from scoring.measurement.models import Dispute, Notice
@@ -77,7 +78,7 @@ def hoster_notices(request: MemberRequest, slug: str, norm_source: NormSource) -
     notices = Notice.objects.of_hoster(hoster).order_by("-reported_at", "-id")
     valid = form.is_valid()
     notices = form.apply(notices, overdue_since(timezone.now(), norm)) if valid else notices.none()
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NoticePaginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     disputes = Dispute.objects.filter(hoster=hoster).select_related("notice")[:20]
     context = {
         "hoster": hoster,

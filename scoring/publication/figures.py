@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from scoring.measurement.views import supervisor_required
 from scoring.publication.targets import within_norm_target_pct
 from scoring.rating.models import ScoringModelVersion, norm_in_force
 
+RANKING_PAGE_SIZE = 100  # hosters per page of the ranking; its CSV export holds them all
 _ADDED_KEYS = ("pending", "due")  # added after `rank`: the columns before it keep their places
 CSV_COLUMNS = [
     "name",
@@ -100,17 +102,26 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
     date_from, date_to, as_of, norm = form.period
     ranked, unattributed = ranked_hosters(hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm))
     rows = [row for row in ranked if row["notices"]]
+    page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
         "unattributed": unattributed,
         "hoster_total": sum(row["notices"] for row in rows),
         "total": sum(row["notices"] for row in rows) + (unattributed["notices"] if unattributed else 0),
         "norm": norm,
-        "query": request.GET.urlencode(),
+        "query": _without_page(request),
         **norm_context(form),
     }
     return render(request, "scoring/figures/ranking.html", context, status=_status(form))
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The request's query (the period) for links to other pages, without the ranking's page number."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @supervisor_required
