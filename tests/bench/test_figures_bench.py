@@ -1,0 +1,132 @@
+"""Benchmark: every page that shows takedown figures, at 1,000,000 notices (BENCH_ROWS for 10,000,000), on the
+first view after the data changed and again, as a ratio to one plain pass over the period's notices measured in
+the same run; run with `make bench` on PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from portal.models import Hoster, MemberRole, Role
+from scoring.measurement.models import ImportBatch
+from tests import factories
+from tests.bench.notice_data import make_hosters
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+HOSTERS = 2010
+DAYS = 240  # eight months
+PERIOD = {"date_from": "2024-01-01", "date_to": "2024-08-28"}
+QUERY = "&".join(f"{name}={value}" for name, value in PERIOD.items())
+
+
+def fill_notices(batch_id: int, first_hoster: int) -> None:
+    """ROWS notices over eight months: 61% for the largest hoster, 1% unattributed, the rest spread over others;
+    removals 0 to 60 hours after the report, one in fifty still open."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn, url_sha256, url_host,
+                                        declared_hoster_id, hoster_id, attribution, excluded, batch_id)
+            SELECT 'bench', 'N' || g, r,
+                   CASE WHEN g %% 50 = 0 THEN NULL ELSE r + ((g * 7) %% 216000) * interval '1 second' END,
+                   NULL, NULL, '', '', NULL,
+                   CASE WHEN g %% 97 = 0 THEN NULL WHEN g %% 100 < 61 THEN %s
+                        ELSE %s + 1 + (g * g) %% (%s - 1) END,
+                   'asn', false, %s
+            FROM (SELECT g, timestamptz '2024-01-01 00:00:00+01'
+                            + ((g * 7919) %% (%s * 86400)) * interval '1 second' AS r
+                  FROM generate_series(1::bigint, %s) AS g) AS s
+            """,
+            [first_hoster, first_hoster, HOSTERS, batch_id, DAYS, ROWS],
+        )
+        cursor.execute("VACUUM ANALYZE scoring_notice")
+
+
+def plain_pass() -> float:
+    """The best of three plain passes over the period's notices (SELECT count(*))."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM scoring_notice WHERE reported_at >= %s AND reported_at < %s",
+                ["2024-01-01T00:00:00+01:00", "2024-08-28T00:00:00+02:00"],
+            )
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def touch_the_notices() -> None:
+    """A change to the notices (the data version moves) that leaves every figure as it was."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE scoring_notice SET excluded = excluded WHERE id = (SELECT min(id) FROM scoring_notice)")
+
+
+def timed(view: Callable[[], object]) -> tuple[float, float, int]:
+    """The first view after a change, the same view again, and the queries of the first."""
+    touch_the_notices()
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+        started = time.perf_counter()
+        view()
+        first = time.perf_counter() - started
+    started = time.perf_counter()
+    view()
+    return first, time.perf_counter() - started, len(queries)
+
+
+def get(client: Client, url: str) -> Callable[[], object]:
+    def view() -> object:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    return view
+
+
+@pytest.mark.bench
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the figures' bounds are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_figure_pages_over_a_million_notices() -> None:
+    make_hosters(HOSTERS)
+    largest = Hoster.objects.order_by("id").first()
+    assert largest is not None
+    batch = ImportBatch.objects.create(source="bench", status=ImportBatch.Status.SUCCEEDED)
+    started = time.perf_counter()
+    fill_notices(batch.pk, largest.pk)
+    filled = time.perf_counter() - started
+    owner, supervisor = Client(), Client()
+    owner.force_login(factories.make_member(largest, MemberRole.OWNER))
+    supervisor.force_login(factories.make_role_user(Role.SUPERVISOR))
+    slug = largest.slug
+    out = io.StringIO()
+    pages = {
+        "a hoster's figures page": get(owner, f"/hoster/{slug}/metrics/?{QUERY}"),
+        "the hoster's dashboard": get(owner, f"/dashboard/?{QUERY}"),
+        "the supervisor's monitor page": get(supervisor, f"/supervision/monitor/?{QUERY}"),
+        "its CSV export": get(supervisor, f"/supervision/monitor/export.csv?{QUERY}"),
+        "the hoster's notice list": get(owner, f"/hoster/{slug}/notices/?{QUERY}"),
+        "the public monitor page (published periods)": get(Client(), "/monitor/"),
+        "hoster_metrics, all hosters": lambda: call_command(
+            "hoster_metrics", "--from", PERIOD["date_from"], "--to", PERIOD["date_to"], "--norm-hours", "24", stdout=out
+        ),
+    }
+    plain = plain_pass()
+    load = os.getloadavg()[0]
+    results = {name: timed(view) for name, view in pages.items()}
+    plain = min(plain, plain_pass())
+    print(
+        f"\n[bench figures] {ROWS:,} notices over {DAYS} days, {HOSTERS} hosters, the largest with 61 %"
+        f" (filled in {filled:.0f} s)"
+    )
+    print(f"  load average (1 min) before the runs: {load:.1f}; one plain pass over the period: {plain * 1000:.0f} ms")
+    print(f"  {'page or command':42} {'first view':>16} {'again':>16} {'queries':>8}")
+    for name, (first, again, queries) in results.items():
+        print(f"  {name:42} {first:7.3f} s {first / plain:5.1f}x {again:7.3f} s {again / plain:5.2f}x {queries:8d}")
