@@ -62,3 +62,17 @@ def test_a_figure_page_reads_as_many_queries_for_more_notices_weeks_and_hosters(
         import_notices(f"x{index}-", 2, f"100.64.{index}.9", weeks=4)
         assert hoster.notices.count() == 2
     assert queries_of(client, url) == few
+
+
+def test_the_monitor_ranks_a_hundred_hosters_per_page_and_its_csv_all(client_for, supervisor):
+    for index in range(105):
+        factories.make_hoster(f"many-{index:03d}", prefixes=[f"100.{64 + index // 256}.{index % 256}.0/24"])
+        import_notices(f"m{index}-", 1 + index % 3, f"100.{64 + index // 256}.{index % 256}.9", weeks=1)
+    client = client_for(supervisor)
+    first = client.get(f"/supervision/monitor/?{PERIOD}")
+    second = client.get(f"/supervision/monitor/?{PERIOD}&page=2")
+    assert [row["rank"] for row in first.context["rows"]] == list(range(1, 101))
+    assert [row["rank"] for row in second.context["rows"]] == list(range(101, 106))
+    assert "page=2" in first.content.decode() and "page=2" not in second.context["query"]
+    exported = client.get(f"/supervision/monitor/export.csv?{PERIOD}&page=2").content.decode()
+    assert exported.count("\n") == 1 + 105  # the header and every hoster, whatever the page
