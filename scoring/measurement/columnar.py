@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import secrets
 import socket
 import struct
 import threading
@@ -226,7 +227,9 @@ class BinaryRows:
         self.validator = validator
         self.progress = progress
         self.lock = threading.Lock()  # the validator is shared by the two blocks worked on at a time
-        self.ids: list[pa.Array] = []  # the plain rows' notice IDs, to check for repeats at the end
+        # A hash of each plain row's notice ID, to check for repeats at the end (8 bytes a row, not the IDs).
+        self.id_hashes: list[np.ndarray] = []
+        self.hash_base = secrets.randbits(64) | 1
         attributor = validator.attributor
         self.slugs = pa.array(list(validator.hoster_ids), pa.string())
         self.slug_ids = np.array(list(validator.hoster_ids.values()), dtype=np.int64)
@@ -272,12 +275,20 @@ class BinaryRows:
         return chunk
 
     def _check_unique(self) -> None:
-        """Each notice ID once in the file: among the plain rows, and between them and the rows checked one by one."""
-        ids = pa.chunked_array(self.ids, pa.string())
-        if pc.count_distinct(ids).as_py() != len(ids):
-            raise NotSimple("a notice ID appears more than once")
-        if self.validator.seen and pc.any(pc.is_in(ids, value_set=pa.array(list(self.validator.seen)))).as_py():
-            raise NotSimple("a notice ID appears more than once")
+        """Each notice ID once in the file: among the plain rows, and between them and the rows checked one by one.
+
+        By their hashes: two IDs with one hash (a repeat, or by rare chance two IDs) send the file the row-by-row
+        way, which knows for sure and names the lines of a repeat.
+        """
+        hashes = np.concatenate(self.id_hashes) if self.id_hashes else np.empty(0, np.uint64)
+        self.id_hashes.clear()  # the blocks' arrays go before the sort: one copy of the hashes at a time
+        hashes.sort()
+        if np.any(hashes[1:] == hashes[:-1]):
+            raise NotSimple("a notice ID may appear more than once")
+        if self.validator.seen:
+            seen = _id_hashes(pa.array(sorted(self.validator.seen), pa.string()), self.hash_base)
+            if np.isin(seen, hashes).any():
+                raise NotSimple("a notice ID may appear more than once")
 
     def _columns(self, block: pa.RecordBatch) -> list[pa.Array]:
         """The block's values in the order of `rows.COLUMNS`; an absent optional column as empty texts."""
@@ -338,7 +349,7 @@ class BinaryRows:
         addresses = _Addresses(ip)
         declared, declared_ids, hoster_ids, attribution = self._attributed(hoster, asn_values, has_asn, addresses)
         unattributed = hoster_ids < 0
-        self.ids.append(ids)
+        self.id_hashes.append(_id_hashes(ids, self.hash_base))
         hashes, hosts = _url_fields(url)
         fields = [
             pa.scalar(header, pa.binary()),
@@ -384,6 +395,19 @@ class BinaryRows:
             if hoster_ids[row] < 0 and (hoster_id := by_ip(text)) is not None:
                 hoster_ids[row], attribution[row] = hoster_id, 2
         return declared, declared_ids, hoster_ids, attribution
+
+
+def _id_hashes(ids: pa.Array, base: int) -> np.ndarray:
+    """Each ID's polynomial hash in `base` (odd) modulo 2**64, its length mixed in; the IDs are never empty."""
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32, count=len(ids) + 1, offset=ids.offset * 4)
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
+    if not len(data):
+        return np.empty(0, np.uint64)
+    powers = np.array([pow(base, k, 1 << 64) for k in range(int(lengths.max()))], dtype=np.uint64)
+    terms = (data.astype(np.uint64) + np.uint64(1)) * powers[np.arange(len(data)) - np.repeat(starts, lengths)]
+    hashes: np.ndarray = np.add.reduceat(terms, starts) ^ (lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return hashes
 
 
 def _present(values: pa.Array) -> np.ndarray:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import struct
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.db import connection
 from hypothesis import assume, given, settings
@@ -203,6 +205,21 @@ def test_a_notice_id_repeated_in_another_block_leaves_the_fast_path(monkeypatch)
         fast_rows(csv_file([*rows, (" n3 ", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", "")]))
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=st.lists(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=100), max_size=300)
+)
+def test_the_hashes_of_notice_ids_are_equal_exactly_for_equal_ids(ids):
+    """A repeat always shares its hash; distinct IDs (any length, any printable ASCII) practically never do."""
+    hashes = columnar._id_hashes(pa_strings(ids), secrets.randbits(64) | 1)
+    by_id = {}
+    for notice_id, value in zip(ids, hashes.tolist(), strict=True):
+        assert by_id.setdefault(notice_id, value) == value
+    assert len(set(by_id.values())) == len(by_id)
+    sliced = pa_strings(["x", *ids])[1:]  # an array that starts inside its buffers, as a filtered block's may
+    assert columnar._id_hashes(sliced, 3).tolist() == columnar._id_hashes(pa_strings(ids), 3).tolist()
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -257,6 +274,15 @@ def test_fast_and_row_by_row_imports_store_the_same_notices(hoster_a, hoster_b):
     assert _stored("fast") == _stored("slow") and len(_stored("fast")) == len(MIXED)
     again = _import(MIXED, fast=True, source="fast")  # the staged way: the same rows compare as unchanged
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(MIXED))
+
+
+@postgres_only
+def test_two_ids_of_one_hash_take_the_row_by_row_way_and_import_all_the_same(hoster_a, hoster_b, monkeypatch):
+    monkeypatch.setattr(columnar, "_id_hashes", lambda ids, base: np.zeros(len(ids), np.uint64))
+    with pytest.raises(columnar.NotSimple, match="more than once"):
+        _import(MIXED, fast=True, source="collide")
+    result = imports.import_notices(stream=io.BytesIO(csv_bytes(MIXED)), source="collide")
+    assert result.ok and result.created == len(MIXED) == len(_stored("collide"))
 
 
 def _schema() -> list[tuple]:
