@@ -26,6 +26,7 @@ T = TypeVar("T")
 # A figure of an old version is never asked for again; it leaves the cache after this many seconds.
 TIMEOUT = 24 * 3600
 _MISSING = object()
+_TABLES = re.compile(r'(?:FROM|JOIN) "(\w+)"')  # the tables a query's SQL reads
 
 
 def data_version() -> int | None:
@@ -62,6 +63,3 @@ class NoticePaginator(Paginator):  # type: ignore[type-arg]
         if set(_TABLES.findall(query)) != {"scoring_notice"}:
             return notices.count()
         return cached("count", (query,), notices.count)
-
-
-_TABLES = re.compile(r'(?:FROM|JOIN) "(\w+)"')
