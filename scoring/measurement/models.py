@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -102,11 +104,25 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
         return self.filter(hoster=hoster)
 
 
+class ByteOrderCharField(models.CharField[str, str]):
+    """Text that PostgreSQL compares byte by byte (collation "C"), as an identifier wants; SQLite does anyway.
+
+    A notice's unique key sorts ten million of these when an import builds it: byte order lets PostgreSQL sort by
+    abbreviated keys (their first bytes), a third of the time the database's language-aware order takes.
+    """
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
 class Notice(models.Model):
     """A hotline notice as metadata: timestamps, IP, ASN, host name and the URL's SHA-256 — never the URL."""
 
     source = models.CharField(_("source"), max_length=50)
-    notice_id = models.CharField(_("notice ID"), max_length=100)
+    notice_id = ByteOrderCharField(_("notice ID"), max_length=100)
     reported_at = models.DateTimeField(_("reported"))
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     # The removal time of the latest accepted removal-time dispute, beside `removed_at` (never over it): the
@@ -148,7 +164,8 @@ class Notice(models.Model):
         ordering = ["-reported_at", "-id"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        constraints = [models.UniqueConstraint(fields=["source", "notice_id"], name="unique_notice_per_source")]
+        # The notice ID first: its values differ from the first byte, the sources hardly ever (`ByteOrderCharField`).
+        constraints = [models.UniqueConstraint(fields=["notice_id", "source"], name="unique_notice_per_source")]
         indexes = [
             models.Index(fields=["hoster", "reported_at"], name="notice_hoster_reported"),
             models.Index(fields=["reported_at"], name="notice_reported", condition=Q(hoster__isnull=True)),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from scoring.measurement.models import Attribution
+from scoring.measurement.models import Attribution, ImportBatch
 from scoring.measurement.rows import StagedRow
 
 if TYPE_CHECKING:
@@ -67,9 +67,15 @@ class Staging:
         self.loaded = 0
 
     def _source_has_notices(self) -> bool:
+        """Whether the source has notices, or may have (a succeeded import of it: answered without a look at the
+        notices, whose unique key leads with the notice ID). Only a new source's first file costs a scan."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM scoring_notice WHERE source = %s LIMIT 1", [self.source])
-            return cursor.fetchone() is not None
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM scoring_importbatch WHERE source = %s AND status = %s)"
+                " OR EXISTS (SELECT 1 FROM scoring_notice WHERE source = %s)",
+                [self.source, ImportBatch.Status.SUCCEEDED, self.source],
+            )
+            return bool(cursor.fetchone()[0])
 
     def stage(self, rows: Rows) -> None:
         """Create the staging table and load the rows into it."""

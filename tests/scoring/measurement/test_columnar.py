@@ -319,6 +319,30 @@ def test_a_big_first_file_rebuilds_the_indexes_and_keys_as_they_were(hoster_a, o
 
 
 @postgres_only
+def test_the_unique_key_sorts_notice_ids_byte_by_byte(db):
+    """What makes a big import's key build fast: the notice ID leads and compares in byte order (collation C)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT collation_name FROM information_schema.columns"
+            " WHERE table_name = 'scoring_notice' AND column_name = 'notice_id'"
+        )
+        assert cursor.fetchone() == ("C",)
+    assert ("unique_notice_per_source", "UNIQUE (notice_id, source)") in _schema()
+
+
+@postgres_only
+def test_a_file_goes_straight_into_the_notices_only_when_its_source_is_new(hoster_a):
+    assert _import(MIXED, fast=True, source="fresh").ok
+    assert imports._Staging("fresh").direct is False
+    assert imports._Staging("other").direct is True
+    # A source whose import succeeded is not new, even when its notices are gone: the safe way, staged and merged.
+    Notice.objects.filter(source="fresh").delete()
+    assert imports._Staging("fresh").direct is False
+    again = _import(MIXED, fast=True, source="fresh")
+    assert again.ok and again.created == Notice.objects.filter(source="fresh").count() > 0
+
+
+@postgres_only
 def test_a_bad_row_late_in_the_file_is_reported_by_line(hoster_a, monkeypatch):
     monkeypatch.setattr(columnar, "_BLOCK", 256)
     rows = [(f"n{i}", "2024-03-01T10:00:00Z", "", "192.0.2.1", "", "", "") for i in range(60)]
