@@ -178,7 +178,9 @@ def _query_aggregate(
             FROM counted {fence}
         )
     """  # noqa: S608 - only constants are formatted in
-    figures = figures_sql or (_SORTED_FIGURES_SQL if connection.vendor == "postgresql" else RANKED_FIGURES_SQL)
+    if figures_sql is None and connection.vendor == "postgresql":
+        figures_sql = _sorted_figures_sql(one_key=hoster_id is not None and key_sql == "hoster_id")
+    figures = figures_sql or RANKED_FIGURES_SQL
     params: list[Any] = [*key_params, False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
         params.append(hoster_id)
@@ -220,9 +222,15 @@ RANKED_FIGURES_SQL = f"""
     FROM ranked
     GROUP BY k
 """  # noqa: S608 - only constants are formatted in
-_SORTED_FIGURES_SQL = f"""
+
+
+def _sorted_figures_sql(*, one_key: bool) -> str:
+    """PostgreSQL's way; `one_key`: every notice has the same key (one hoster's period), so no grouping, whose sort
+    by the key would cost a fifth of the query (PostgreSQL 15 sorts the input of an aggregate with ORDER BY)."""
+    key, group = ("MIN(k)", "HAVING COUNT(*) > 0") if one_key else ("k", "GROUP BY k")
+    return f"""
     , figures AS (
-        SELECT k,
+        SELECT {key} AS k,
                COUNT(*) AS notices,
                COUNT(*) FILTER (WHERE d <= %s) AS within_norm,
                COUNT(*) FILTER (WHERE d <= {FIRST_BUCKET_HOURS * 3600}) AS within_first,
@@ -235,7 +243,7 @@ _SORTED_FIGURES_SQL = f"""
                    FILTER (WHERE pending = 0) AS sorted,
                COUNT(*) FILTER (WHERE pending = 1) AS pending
         FROM base
-        GROUP BY k
+        {group}
     )
     SELECT k, notices, within_norm, within_first, within_second, still_open, open_over,
            sorted[(due + 1) / 2], sorted[(9 * due + 9) / 10], pending
