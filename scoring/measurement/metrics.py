@@ -140,11 +140,15 @@ def _aggregate(
     norm_hours: float,
     hoster_id: int | None,
     key: tuple[str, list[Any]] = ("hoster_id", []),
+    *,
+    quantiles: bool = True,
 ) -> dict[Any, tuple[Any, ...]]:
     """The figures' raw values per `key` (SQL and its parameters: by hoster, or by week), from the data version's
-    cache when an earlier call asked the same (`figure_cache`)."""
+    cache when an earlier call asked the same (`figure_cache`); without `quantiles`, no median and P90."""
     params: tuple[Any, ...] = (date_from, date_to, as_of, norm_hours, hoster_id, key)
-    return figure_cache.cached("aggregate", params, lambda: _query_aggregate(*params))
+    return figure_cache.cached(
+        "aggregate", (*params, quantiles), lambda: _query_aggregate(*params, quantiles=quantiles)
+    )
 
 
 def _query_aggregate(
@@ -155,8 +159,11 @@ def _query_aggregate(
     hoster_id: int | None,
     key: tuple[str, list[Any]],
     figures_sql: str | None = None,
+    *,
+    quantiles: bool = True,
 ) -> dict[Any, tuple[Any, ...]]:
-    """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database)."""
+    """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database,
+    which leaves the median and P90 out, as NULL, without `quantiles`)."""
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
@@ -179,7 +186,8 @@ def _query_aggregate(
         )
     """  # noqa: S608 - only constants are formatted in
     if figures_sql is None and connection.vendor == "postgresql":
-        figures_sql = _sorted_figures_sql(one_key=hoster_id is not None and key_sql == "hoster_id")
+        one_key = hoster_id is not None and key_sql == "hoster_id"
+        figures_sql = _sorted_figures_sql(one_key=one_key, quantiles=quantiles)
     figures = figures_sql or RANKED_FIGURES_SQL
     params: list[Any] = [*key_params, False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
@@ -224,10 +232,12 @@ RANKED_FIGURES_SQL = f"""
 """  # noqa: S608 - only constants are formatted in
 
 
-def _sorted_figures_sql(*, one_key: bool) -> str:
+def _sorted_figures_sql(*, one_key: bool, quantiles: bool = True) -> str:
     """PostgreSQL's way; `one_key`: every notice has the same key (one hoster's period), so no grouping, whose sort
-    by the key would cost a fifth of the query (PostgreSQL 15 sorts the input of an aggregate with ORDER BY)."""
+    by the key would cost a fifth of the query (PostgreSQL 15 sorts the input of an aggregate with ORDER BY).
+    Without `quantiles` nothing is sorted at all: the keys are hashed."""
     key, group = ("MIN(k)", "HAVING COUNT(*) > 0") if one_key else ("k", "GROUP BY k")
+    ordered = "ARRAY_AGG(COALESCE(d, 'Infinity') ORDER BY COALESCE(d, 'Infinity')) FILTER (WHERE pending = 0)"
     return f"""
     , figures AS (
         SELECT {key} AS k,
@@ -239,8 +249,7 @@ def _sorted_figures_sql(*, one_key: bool) -> str:
                COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
                COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
                COUNT(*) FILTER (WHERE pending = 0) AS due,
-               ARRAY_AGG(COALESCE(d, 'Infinity') ORDER BY COALESCE(d, 'Infinity'))
-                   FILTER (WHERE pending = 0) AS sorted,
+               {ordered if quantiles else "NULL::float8[]"} AS sorted,
                COUNT(*) FILTER (WHERE pending = 1) AS pending
         FROM base
         {group}
@@ -336,11 +345,12 @@ def hoster_metrics(
 
 
 def weekly_metrics(
-    hoster: Hoster, date_from: date | datetime, date_to: date | datetime, *, norm_hours: float
+    hoster: Hoster, date_from: date | datetime, date_to: date | datetime, *, norm_hours: float, chart_only: bool = False
 ) -> list[MetricsRow]:
     """The hoster's metrics per week (Monday to Monday in the portal's time zone, clipped to the period), each with
     its `week_start`: exactly `hoster_metrics` of each week with the period's end as the cut-off, in two queries
-    whatever the number of weeks."""
+    whatever the number of weeks. `chart_only`: what the chart draws (the notices, the pending ones and the share
+    within the norm), in one query that sorts nothing; the median, P90 and share of all notices are None."""
     start, end = as_datetime(date_from), as_datetime(date_to)
     monday = as_datetime(timezone.localtime(start).date() - timedelta(days=timezone.localtime(start).weekday()))
     mondays, ends = [], []
@@ -351,10 +361,13 @@ def weekly_metrics(
     if not mondays:
         return []
     key = _week_key([start, *ends[:-1]])
-    rows, totals = _aggregate(start, end, end, norm_hours, hoster.pk, key), _totals(start, end, key)
+    rows = _aggregate(start, end, end, norm_hours, hoster.pk, key, quantiles=not chart_only)
+    totals = {} if chart_only else _totals(start, end, key)
     weeks = []
     for index, week_start in enumerate(mondays):
         row = _row(hoster.slug, rows.get(index), totals.get(index, 0))
         row["week_start"] = week_start
+        if chart_only:  # the same on every database: the portable way computes the quantiles anyway
+            row["median_hours"] = row["p90_hours"] = None
         weeks.append(row)
     return weeks

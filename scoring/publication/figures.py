@@ -65,7 +65,8 @@ def hoster_figures_context(hoster: Hoster, form: PeriodForm) -> dict[str, Any]:
     """What a hoster's figures page and dashboard panel show: the period's figures and the weekly chart."""
     date_from, date_to, as_of, norm = form.period
     [row] = hoster_metrics(date_from, date_to, as_of=as_of, norm_hours=norm, hoster=hoster)
-    chart = weekly_chart(weekly_metrics(hoster, date_from, date_to, norm_hours=norm), within_norm_target_pct())
+    weeks = weekly_metrics(hoster, date_from, date_to, norm_hours=norm, chart_only=True)
+    chart = weekly_chart(weeks, within_norm_target_pct())
     return {"hoster": hoster, "form": form, "row": row, "chart": chart, "norm": norm, **norm_context(form)}
 
 

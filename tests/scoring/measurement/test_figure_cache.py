@@ -180,3 +180,5 @@ def test_the_fast_figures_equal_the_reference(hoster_a, hoster_b, rows, cut_off_
         assert set(fast) == set(reference)
         for k in fast:
             assert metrics._row("x", fast[k], 10) == metrics._row("x", reference[k], 10)
+        lean = metrics._query_aggregate(*arguments, quantiles=False)
+        assert {k: (*values[:6], None, None, *values[8:]) for k, values in fast.items()} == lean

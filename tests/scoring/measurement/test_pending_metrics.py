@@ -244,6 +244,11 @@ def test_the_weekly_figures_equal_each_weeks_own_figures(hoster_a, hoster_b, not
             datetime.combine(week["week_start"] + timedelta(days=7), time.min)))  # fmt: skip
         [own] = hoster_metrics(week_from, week_to, as_of=end, norm_hours=norm_hours, hoster=hoster_a)
         assert {key: week[key] for key in own} == own
+    # For a chart: the same without the quantiles and shares, in one query.
+    with CaptureQueriesContext(connection) as queries:
+        lean = weekly_metrics(hoster_a, start, end, norm_hours=norm_hours, chart_only=True)
+    assert len(notice_reads(queries)) == 1
+    assert lean == [{**week, "median_hours": None, "p90_hours": None, "share_pct": None} for week in weeks]
 
 
 def test_a_notice_at_monday_midnight_belongs_to_the_week_it_starts(hoster_a):
