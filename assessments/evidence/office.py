@@ -75,6 +75,7 @@ def detect_office(content: bytes, budget: ScanBudget) -> DetectedDocument:
         raise too_many_parts_refusal(MAX_PARTS)
     try:
         parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    # Everything zipfile raises on a hostile archive; NotImplementedError: archive features it does not read.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError):
         raise office_refusal("damaged") from None
     _check_declared(parts)

@@ -38,13 +38,11 @@ SQLITE = [
     f"CREATE TRIGGER scoring_notice_data_{event.lower()} AFTER {event} ON scoring_notice BEGIN {SQLITE_CHANGE} END"
     for event in ("INSERT", "UPDATE", "DELETE")
 ]
-SQLITE_REVERSE = [f"DROP TRIGGER scoring_notice_data_{event}" for event in ("insert", "update", "delete")]
+SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS scoring_notice_data_{event}" for event in ("insert", "update", "delete")]
 
 
 def restore_sqlite_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """The SQLite triggers again after a table rebuild (a no-op elsewhere)."""
     if schema_editor.connection.vendor == "sqlite":
-        for event in ("insert", "update", "delete"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS scoring_notice_data_{event}")
-        for statement in SQLITE:
+        for statement in [*SQLITE_REVERSE, *SQLITE]:
             schema_editor.execute(statement)
