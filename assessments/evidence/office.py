@@ -75,7 +75,8 @@ def detect_office(content: bytes, budget: ScanBudget) -> DetectedDocument:
         raise too_many_parts_refusal(MAX_PARTS)
     try:
         parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
-    # Everything zipfile raises on a hostile archive; NotImplementedError: archive features it does not read.
+    # Everything zipfile raises on a hostile archive; NotImplementedError is its answer to a part that needs a
+    # newer ZIP version than it reads (a hostile-files test sends one).
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError):
         raise office_refusal("damaged") from None
     _check_declared(parts)

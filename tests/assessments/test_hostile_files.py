@@ -85,6 +85,14 @@ def shared_data() -> bytes:
     return content[:-22] + twin + end
 
 
+def newer_zip_version() -> bytes:
+    """A part that needs ZIP 9.9 to be read: zipfile refuses the archive with NotImplementedError."""
+    content = bytearray(docx())
+    entry = content.index(b"PK\x01\x02")
+    content[entry + 6 : entry + 8] = struct.pack("<H", 99)  # version needed to extract
+    return bytes(content)
+
+
 def many_parts() -> bytes:
     return docx({f"word/part{index}.xml": b"<p/>" for index in range(5000)})
 
@@ -146,6 +154,7 @@ REFUSED: list[tuple[str, Callable[[], bytes], str]] = [
     ("docx packed with bzip2", lambda: corpus.office_zip(corpus.docx_parts(), zipfile.ZIP_BZIP2), METHOD),
     ("docx packed with lzma", lambda: corpus.office_zip(corpus.docx_parts(), zipfile.ZIP_LZMA), METHOD),
     ("docx part lying about its size", lying_sizes, DAMAGED_OFFICE),
+    ("docx part needing a newer ZIP version", newer_zip_version, DAMAGED_OFFICE),
     ("docx with 5000 parts", many_parts, PARTS),
     ("docx with two entries sharing data", shared_data, LAYOUT),
     ("docx with a picture appended", lambda: docx() + corpus.png(), LAYOUT),
