@@ -23,6 +23,7 @@ from scoring.measurement.models import ImportBatch, Notice
 from tests.bench.notice_data import make_hosters, write_notice_file
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+SOURCE = "bench"
 HOSTERS = 2000
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
@@ -86,7 +87,7 @@ def server_alone(encoded: Path) -> float:
 def timed_import(path: Path) -> tuple[float, object]:
     started = time.perf_counter()
     with path.open("rb") as stream:
-        result = import_notices(stream=stream, source="bench")
+        result = import_notices(stream=stream, source=SOURCE)
     return time.perf_counter() - started, result
 
 
@@ -97,7 +98,7 @@ def clear_notices() -> None:
         cursor.execute(
             "TRUNCATE scoring_notice CASCADE" if connection.vendor == "postgresql" else "DELETE FROM scoring_notice"
         )
-    ImportBatch.objects.filter(source="bench").delete()
+    ImportBatch.objects.filter(source=SOURCE).delete()
 
 
 def spread(values: list[float]) -> str:
