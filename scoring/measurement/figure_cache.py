@@ -37,10 +37,15 @@ def data_version() -> int | None:
     return None if row is None else int(row[0])
 
 
+def cache_key(name: str, params: tuple[Any, ...]) -> str:
+    """The cache key of a figure named `name` with `params` (which name the version it was computed under)."""
+    identity = repr((name, params, connection.settings_dict["NAME"]))
+    return f"figures:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
 def cached(name: str, params: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """`compute()`, or what it gave for the same `name` and `params` under the current data version."""
-    identity = repr((name, params, connection.settings_dict["NAME"], data_version()))
-    key = f"figures:{hashlib.sha256(identity.encode()).hexdigest()}"
+    key = cache_key(name, (*params, data_version()))
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -15,13 +15,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Hoster
 from portal.refusals import Refusal
-from scoring.measurement import figure_cache
+from scoring.measurement import figure_cache, notice_days
 from scoring.measurement.rows import EARLIEST
 
 # The keys of one row, in the order the command and the CSV export print them.
@@ -146,9 +147,30 @@ def _aggregate(
     """The figures' raw values per `key` (SQL and its parameters: by hoster, or by week), from the data version's
     cache when an earlier call asked the same (`figure_cache`); without `quantiles`, no median and P90."""
     params: tuple[Any, ...] = (date_from, date_to, as_of, norm_hours, hoster_id, key)
+    if hoster_id is None and key[0] == "hoster_id" and notice_days.available(date_from, date_to):
+        return _aggregate_by_hoster(date_from, date_to, as_of, norm_hours, quantiles=quantiles)
     return figure_cache.cached(
         "aggregate", (*params, quantiles), lambda: _query_aggregate(*params, quantiles=quantiles)
     )
+
+
+def _aggregate_by_hoster(
+    date_from: datetime, date_to: datetime, as_of: datetime, norm_hours: float, *, quantiles: bool
+) -> dict[Any, tuple[Any, ...]]:
+    """Every hoster's raw figures, kept with the version each was computed under (`notice_days.versions`): after a
+    change only the hosters whose notices it wrote are computed again (PostgreSQL, whole days)."""
+    name = figure_cache.cache_key("by hoster", (date_from, date_to, as_of, norm_hours, quantiles))
+    kept: dict[int, tuple[int, tuple[Any, ...]]] = cache.get(name) or {}
+    versions = notice_days.versions()
+    missing = [hoster_key for hoster_key, version in versions.items() if kept.get(hoster_key, (None,))[0] != version]
+    if missing:
+        computed = _query_aggregate(date_from, date_to, as_of, norm_hours, None, quantiles=quantiles, keys=missing)
+        kept = {hoster_key: kept[hoster_key] for hoster_key in versions if hoster_key in kept}
+        for hoster_key in missing:
+            values = computed.get(None if hoster_key == notice_days.UNATTRIBUTED else hoster_key, ())
+            kept[hoster_key] = (versions[hoster_key], values)
+        cache.set(name, kept, figure_cache.TIMEOUT)
+    return {None if key == notice_days.UNATTRIBUTED else key: values for key, (_, values) in kept.items() if values}
 
 
 def _query_aggregate(
@@ -157,13 +179,25 @@ def _query_aggregate(
     as_of: datetime,
     norm_hours: float,
     hoster_id: int | None,
-    key: tuple[str, list[Any]],
+    key: tuple[str, list[Any]] = ("hoster_id", []),
     figures_sql: str | None = None,
     *,
     quantiles: bool = True,
+    keys: list[int] | None = None,
 ) -> dict[Any, tuple[Any, ...]]:
-    """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database).
-    Without `quantiles` the median and P90 are None (PostgreSQL's way then sorts nothing)."""
+    """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database:
+    on PostgreSQL, for whole days, from the kept days of `notice_days`, whose hoster `keys` may narrow it, 0 for
+    the unattributed; else from the notices). Without `quantiles` the median and P90 are None."""
+    if figures_sql is None and notice_days.available(date_from, date_to):
+        by_hoster = key[0] == "hoster_id"
+        if keys is None and hoster_id is not None:
+            keys = [hoster_id]
+        notice_days.refresh(keys)
+        starts = None if by_hoster else key[1][0]
+        rows = notice_days.query(date_from, date_to, as_of, norm_hours, keys, starts, quantiles=quantiles)
+        if by_hoster:
+            rows = {None if k == notice_days.UNATTRIBUTED else k: values for k, values in rows.items()}
+        return {k: _finite(values) for k, values in rows.items()}
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600
     hoster_filter = "AND hoster_id = %s" if hoster_id is not None else ""
@@ -274,6 +308,8 @@ def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) 
 
 
 def _query_totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
+    if notice_days.available(date_from, date_to):
+        return notice_days.totals(date_from, date_to, None if key[0] == "0" else key[1][0])
     adapt = connection.ops.adapt_datetimefield_value
     key_sql, key_params = key
     with connection.cursor() as cursor:

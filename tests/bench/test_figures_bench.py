@@ -28,15 +28,18 @@ QUERY = "&".join(f"{name}={value}" for name, value in PERIOD.items())
 
 def fill_notices(batch_id: int, first_hoster: int) -> None:
     """ROWS notices over eight months: 61% for the largest hoster, 1% unattributed, the rest spread over others;
-    removals 0 to 60 hours after the report, one in fifty still open."""
+    removals 0 to 60 hours after the report, one in fifty still open. Each row is as wide as an imported notice's
+    (the URL's SHA-256, its host, an IP and an AS number): the figures' reads depend on it."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO scoring_notice (source, notice_id, reported_at, removed_at, ip, asn, url_sha256, url_host,
                                         declared_hoster_id, hoster_id, attribution, excluded, batch_id)
-            SELECT 'bench', 'N' || g, r,
+            SELECT 'bench', 'N' || lpad(g::text, 8, '0'), r,
                    CASE WHEN g %% 50 = 0 THEN NULL ELSE r + ((g * 7) %% 216000) * interval '1 second' END,
-                   NULL, NULL, '', '', NULL,
+                   ('10.' || g %% 8 || '.' || g %% 256 || '.' || g %% 254 + 1)::inet, 100000 + g %% 2010,
+                   encode(sha256(('https://site.example/' || g)::bytea), 'hex'), 'site' || (g * 31) %% 100000 || '.example',
+                   NULL,
                    CASE WHEN g %% 97 = 0 THEN NULL WHEN g %% 100 < 61 THEN %s
                         ELSE %s + 1 + (g * g) %% (%s - 1) END,
                    'asn', false, %s

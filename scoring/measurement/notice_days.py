@@ -1,0 +1,253 @@
+"""The figures from kept day figures (PostgreSQL): a day's notices are read once, not on every view.
+
+Migration 0017 keeps, per hoster (0: unattributed) and day of the portal's time zone, the day's counted notices,
+its open ones, its latest removal and its removal durations, sorted; a trigger marks, after every statement that
+writes notices, the hosters it touched and the span of report times it wrote (`scoring_noticehoster`). `refresh`
+computes the marked days again and clears the mark unless a writer moved it meanwhile.
+
+`query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
+kept figures when they are known and final for the cut-off (before the day that the norm's span before the
+cut-off falls on, every removal at or before the cut-off, not marked); every other day's notices are read as
+the plain way reads them. A figure therefore never depends on a refresh having run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+# Refreshes take turns: two at once would compute the same days twice (either result is right).
+_LOCK = 0x6E6F7469636564  # "noticed"
+UNATTRIBUTED = 0
+
+
+def available(date_from: datetime, date_to: datetime) -> bool:
+    """The kept days answer for this period: PostgreSQL, the zone they were kept in, whole days."""
+    if connection.vendor != "postgresql" or _zone() != settings.TIME_ZONE:
+        return False
+    return all(timezone.localtime(moment).time() == datetime.min.time() for moment in (date_from, date_to))
+
+
+def _zone() -> str | None:
+    if not hasattr(connection, "_notice_days_zone"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regproc('scoring_notice_days_zone') IS NOT NULL")
+            zone = None
+            if cursor.fetchone()[0]:
+                cursor.execute("SELECT scoring_notice_days_zone()")
+                zone = cursor.fetchone()[0]
+        connection._notice_days_zone = zone  # type: ignore[attr-defined]
+    return connection._notice_days_zone  # type: ignore[attr-defined, no-any-return]
+
+
+def versions() -> dict[int, int]:
+    """Each hoster key's version (0: unattributed): it moves whenever one of its notices is written."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key, version FROM scoring_noticehoster")
+        return dict(cursor.fetchall())
+
+
+def refresh(keys: Iterable[int] | None = None) -> int:
+    """Compute the marked days of `keys` (None: every hoster) again; returns the hosters refreshed."""
+    wanted = None if keys is None else list(keys)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        only = "" if wanted is None else "AND hoster_key = ANY(%s)"
+        cursor.execute(
+            "SELECT hoster_key, version, scoring_notice_day(changed_from), scoring_notice_day(changed_to)"  # noqa: S608
+            f" FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only}",
+            [] if wanted is None else [wanted],
+        )
+        marked = cursor.fetchall()
+        if not marked:
+            return 0
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        columns = [list(column) for column in zip(*marked, strict=True)]
+        span = "unnest(%s::bigint[], %s::date[], %s::date[]) AS x(hoster_key, first_day, last_day)"
+        span_params = [columns[0], columns[2], columns[3]]
+        cursor.execute(
+            f"DELETE FROM scoring_noticeday d USING {span}"  # noqa: S608 - constants only
+            " WHERE d.hoster_key = x.hoster_key AND d.day BETWEEN x.first_day AND x.last_day",
+            span_params,
+        )
+        cursor.execute(
+            "INSERT INTO scoring_noticeday (hoster_key, day, notices, open, removed_max, durations)"  # noqa: S608
+            " SELECT hoster_key, scoring_notice_day(reported_at), COUNT(*), COUNT(*) FILTER (WHERE removed IS NULL),"
+            " MAX(removed), COALESCE(ARRAY_AGG(date_part('epoch', removed - reported_at)"
+            "   ORDER BY date_part('epoch', removed - reported_at)) FILTER (WHERE removed IS NOT NULL), '{}')"
+            f" FROM ({_notices_of(span)}) AS n GROUP BY 1, 2",
+            span_params * 2,
+        )
+        cursor.execute(
+            "UPDATE scoring_noticehoster h SET changed_from = NULL, changed_to = NULL"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS x(hoster_key, version)"
+            " WHERE h.hoster_key = x.hoster_key AND h.version = x.version",
+            columns[:2],
+        )
+    return len(marked)
+
+
+def _notices_of(days: str) -> str:
+    """The counted notices (key, report, counted removal) of the hosters and days of `days` (a FROM item with
+    `hoster_key`, `first_day` and `last_day`): the attributed ones and the unattributed ones (key 0) by their
+    own index each."""
+    within = (
+        "n.reported_at >= scoring_notice_day_start(x.first_day)"
+        " AND n.reported_at < scoring_notice_day_start(x.last_day + 1) AND n.excluded = false"
+    )
+    removal = "COALESCE(n.corrected_removed_at, n.removed_at)"
+    return (
+        f"SELECT x.hoster_key, n.reported_at, {removal} AS removed FROM {days}"  # noqa: S608 - constants only
+        f" JOIN scoring_notice n ON n.hoster_id = x.hoster_key AND {within}"
+        f" UNION ALL SELECT x.hoster_key, n.reported_at, {removal} FROM {days}"
+        f" JOIN scoring_notice n ON x.hoster_key = {UNATTRIBUTED} AND n.hoster_id IS NULL AND {within}"
+    )
+
+
+def query(
+    date_from: datetime,
+    date_to: datetime,
+    as_of: datetime,
+    norm_hours: float,
+    keys: list[int] | None,
+    week_starts: list[datetime] | None,
+    *,
+    quantiles: bool,
+) -> dict[Any, tuple[Any, ...]]:
+    """The raw figures of `metrics._query_aggregate` per hoster key (`week_starts` None; 0 is unattributed) or per
+    week (the index in `week_starts`, one hoster), for the hosters `keys` (None: all)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    first_day, end_day = timezone.localtime(date_from).date(), timezone.localtime(date_to).date()
+    # Every notice of a day before this one was reported more than the norm before the cut-off: none is pending.
+    settled_before: date = timezone.localtime(as_of - timedelta(hours=float(norm_hours))).date()
+    norm_seconds = Decimal(str(norm_hours)) * 3600
+    one_key = keys is not None and len(keys) == 1 and week_starts is None
+    key_filter = "" if keys is None else "AND hoster_key = ANY(%(keys)s)"
+    kept_filter = "" if keys is None else "d.hoster_key = ANY(%(keys)s) AND"
+    if week_starts is None:
+        notice_key, day_key = "hoster_key", "hoster_key"
+    else:
+        notice_key = "width_bucket(reported_at, %(starts)s::timestamptz[]) - 1"
+        day_key = "width_bucket(scoring_notice_day_start(day), %(starts)s::timestamptz[]) - 1"
+    sql = f"""
+        WITH marked AS (
+            SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
+            FROM scoring_noticehoster WHERE changed_from IS NOT NULL {key_filter}
+        ), kept AS (
+            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations,
+                   d.day < %(settled_before)s AND (d.removed_max IS NULL OR d.removed_max <= %(as_of)s)
+                   AND NOT EXISTS (SELECT 1 FROM marked m WHERE m.hoster_key = d.hoster_key
+                                   AND d.day BETWEEN m.first_day AND m.last_day) AS final
+            FROM scoring_noticeday d
+            WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
+        ), unknown AS (
+            SELECT hoster_key, day AS first_day, day AS last_day FROM kept WHERE NOT final
+            UNION
+            SELECT m.hoster_key, g::date, g::date FROM marked m,
+                   generate_series(GREATEST(m.first_day, %(first_day)s)::timestamp,
+                                   LEAST(m.last_day, %(last_day)s)::timestamp, interval '1 day') AS g
+        ), base AS (
+            SELECT {notice_key} AS k, reported_at,
+                   CASE WHEN removed IS NOT NULL AND removed <= %(as_of)s
+                        THEN date_part('epoch', removed - reported_at) END AS d,
+                   CASE WHEN removed IS NOT NULL AND removed <= %(as_of)s THEN 0
+                        WHEN reported_at >= %(due_from)s THEN 1 ELSE 0 END AS pending
+            FROM ({_notices_of("unknown x")}) AS n OFFSET 0
+        ), final AS (
+            SELECT {day_key} AS k, notices, open, durations FROM kept WHERE final
+        ), counts AS (
+            SELECT k, COUNT(*) AS notices,
+                   COUNT(*) FILTER (WHERE d <= %(norm)s) AS within_norm,
+                   COUNT(*) FILTER (WHERE d <= 86400) AS within_first,
+                   COUNT(*) FILTER (WHERE d > 86400 AND d <= 172800) AS within_second,
+                   COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
+                   COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
+                   COUNT(*) FILTER (WHERE pending = 1) AS pending
+            FROM base GROUP BY k
+            UNION ALL
+            SELECT k, SUM(notices), SUM(width_bucket(%(norm)s::float8, durations)),
+                   SUM(width_bucket(86400::float8, durations)),
+                   SUM(width_bucket(172800::float8, durations) - width_bucket(86400::float8, durations)),
+                   SUM(open), SUM(open), 0
+            FROM final GROUP BY k
+        ), totals AS (
+            SELECT k, SUM(notices)::bigint AS notices, SUM(within_norm)::bigint AS within_norm,
+                   SUM(within_first)::bigint AS within_first, SUM(within_second)::bigint AS within_second,
+                   SUM(still_open)::bigint AS still_open, SUM(open_over)::bigint AS open_over,
+                   SUM(pending)::bigint AS pending
+            FROM counts GROUP BY k
+        )
+    """  # noqa: S608 - only constants are formatted in
+    if quantiles:
+        finite = "SELECT k, d FROM base WHERE d IS NOT NULL UNION ALL SELECT k, unnest(durations) FROM final"
+        if one_key:
+            sorted_sql = f"SELECT MIN(k) AS k, ARRAY_AGG(d ORDER BY d) AS sorted FROM ({finite}) AS f"  # noqa: S608
+        else:
+            sorted_sql = f"SELECT k, ARRAY_AGG(d ORDER BY d) AS sorted FROM ({finite}) AS f GROUP BY k"  # noqa: S608
+        sql += f"""
+            SELECT t.k, t.notices, t.within_norm, t.within_first, t.within_second, t.still_open, t.open_over,
+                   s.sorted[(t.notices - t.pending + 1) / 2], s.sorted[(9 * (t.notices - t.pending) + 9) / 10],
+                   t.pending
+            FROM totals t LEFT JOIN ({sorted_sql}) AS s ON s.k = t.k
+        """  # noqa: S608 - only constants are formatted in
+    else:
+        sql += """
+            SELECT k, notices, within_norm, within_first, within_second, still_open, open_over, NULL, NULL, pending
+            FROM totals
+        """
+    params = {
+        "keys": keys,
+        "starts": [adapt(start) for start in week_starts or []],
+        "settled_before": settled_before,
+        "as_of": adapt(as_of),
+        "due_from": adapt(as_of - timedelta(hours=float(norm_hours))),
+        "first_day": first_day,
+        "end_day": end_day,
+        "last_day": end_day - timedelta(days=1),
+        "norm": norm_seconds,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(sql, params)
+        return {row[0]: row[1:] for row in cursor.fetchall() if row[1]}
+
+
+def totals(date_from: datetime, date_to: datetime, week_starts: list[datetime] | None) -> dict[Any, int]:
+    """All counted notices of the period (attributed or not) in one row keyed 0, or per week: what a share is a part
+    of, from the kept days where they are known and from the notices of the marked days."""
+    adapt = connection.ops.adapt_datetimefield_value
+    first_day, end_day = timezone.localtime(date_from).date(), timezone.localtime(date_to).date()
+    if week_starts is None:
+        notice_key = day_key = "0"
+    else:
+        notice_key = "width_bucket(reported_at, %(starts)s::timestamptz[]) - 1"
+        day_key = "width_bucket(scoring_notice_day_start(day), %(starts)s::timestamptz[]) - 1"
+    sql = f"""
+        WITH marked AS (
+            SELECT hoster_key, GREATEST(scoring_notice_day(changed_from), %(first_day)s) AS first_day,
+                   LEAST(scoring_notice_day(changed_to), %(last_day)s) AS last_day
+            FROM scoring_noticehoster WHERE changed_from IS NOT NULL
+        )
+        SELECT k, SUM(notices) FROM (
+            SELECT {day_key} AS k, d.notices FROM scoring_noticeday d
+            WHERE d.day >= %(first_day)s AND d.day < %(end_day)s AND NOT EXISTS (
+                SELECT 1 FROM marked m WHERE m.hoster_key = d.hoster_key AND d.day BETWEEN m.first_day AND m.last_day)
+            UNION ALL
+            SELECT {notice_key}, 1 FROM ({_notices_of("marked x")}) AS n
+        ) AS counted GROUP BY k
+    """  # noqa: S608 - only constants are formatted in
+    params = {
+        "starts": [adapt(start) for start in week_starts or []],
+        "first_day": first_day,
+        "end_day": end_day,
+        "last_day": end_day - timedelta(days=1),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: int(row[1]) for row in cursor.fetchall()}

@@ -1,0 +1,88 @@
+"""The kept day figures of the notices (migration 0017, PostgreSQL only; `scoring.measurement.notice_days`).
+
+`scoring_noticeday` holds, per hoster (0: unattributed) and day of the portal's time zone, what the figures need
+of that day's counted notices: how many, how many open, the latest removal and the removal durations, sorted.
+Writers never compute it: after every statement that writes notices, a trigger marks the hosters it touched as
+changed (`scoring_noticehoster`: a new version from a sequence, and the span of report times written, widened
+until a reader refreshes those days). Readers treat the days of a marked span as unknown and read those notices
+themselves, so a figure never depends on a refresh having run. The loader skips this module (its name starts
+with an underscore): it is no migration.
+"""
+
+from django.conf import settings
+
+ZONE = settings.TIME_ZONE.replace("'", "")
+
+POSTGRESQL = [
+    f"""CREATE FUNCTION scoring_notice_day(moment timestamptz) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT (moment AT TIME ZONE '{ZONE}')::date $$""",
+    f"""CREATE FUNCTION scoring_notice_day_start(day date) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT day::timestamp AT TIME ZONE '{ZONE}' $$""",
+    f"""CREATE FUNCTION scoring_notice_days_zone() RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT text '{ZONE}' $$""",
+    """CREATE TABLE scoring_noticeday (
+        hoster_key bigint NOT NULL, day date NOT NULL, notices integer NOT NULL, open integer NOT NULL,
+        removed_max timestamptz, durations float8[] NOT NULL, PRIMARY KEY (hoster_key, day))""",
+    "CREATE SEQUENCE scoring_noticehoster_version",
+    """CREATE TABLE scoring_noticehoster (
+        hoster_key bigint PRIMARY KEY, version bigint NOT NULL, changed_from timestamptz, changed_to timestamptz)""",
+    # Once per statement, over the rows it wrote (both sides of an update): one row per hoster touched.
+    """CREATE FUNCTION scoring_notice_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
+            SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
+            FROM new_rows GROUP BY 1
+            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
+                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
+                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+        ELSIF TG_OP = 'UPDATE' THEN
+            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
+            SELECT hoster_key, nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
+            FROM (SELECT COALESCE(hoster_id, 0) AS hoster_key, reported_at FROM old_rows
+                  UNION ALL SELECT COALESCE(hoster_id, 0), reported_at FROM new_rows) AS written GROUP BY 1
+            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
+                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
+                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+        ELSE
+            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
+            SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
+            FROM old_rows GROUP BY 1
+            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
+                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
+                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER scoring_notice_days_inserted AFTER INSERT ON scoring_notice REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
+    """CREATE TRIGGER scoring_notice_days_updated AFTER UPDATE ON scoring_notice
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
+    """CREATE TRIGGER scoring_notice_days_deleted AFTER DELETE ON scoring_notice REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
+    """CREATE FUNCTION scoring_notice_days_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE scoring_noticeday, scoring_noticehoster;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER scoring_notice_days_truncated AFTER TRUNCATE ON scoring_notice
+    FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_truncated()""",
+    # The notices already stored: every hoster's whole span is unknown until a reader refreshes it.
+    """INSERT INTO scoring_noticehoster (hoster_key, version, changed_from, changed_to)
+    SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
+    FROM scoring_notice GROUP BY 1""",
+]
+POSTGRESQL_REVERSE = [
+    "DROP TRIGGER scoring_notice_days_truncated ON scoring_notice",
+    "DROP FUNCTION scoring_notice_days_truncated()",
+    "DROP TRIGGER scoring_notice_days_deleted ON scoring_notice",
+    "DROP TRIGGER scoring_notice_days_updated ON scoring_notice",
+    "DROP TRIGGER scoring_notice_days_inserted ON scoring_notice",
+    "DROP FUNCTION scoring_notice_days_changed()",
+    "DROP TABLE scoring_noticehoster",
+    "DROP SEQUENCE scoring_noticehoster_version",
+    "DROP TABLE scoring_noticeday",
+    "DROP FUNCTION scoring_notice_days_zone()",
+    "DROP FUNCTION scoring_notice_day_start(date)",
+    "DROP FUNCTION scoring_notice_day(timestamptz)",
+]

@@ -1,0 +1,181 @@
+"""The kept day figures (PostgreSQL): equal to the reference to the cent whatever was refreshed and whatever changed
+since, never stale after a change, and each hoster computed again only when its own notices changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.measurement import metrics, notice_days
+from scoring.measurement.models import ImportBatch, Notice
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept days are PostgreSQL's"),
+]
+
+START = datetime(2024, 2, 25, tzinfo=UTC)
+_notice = st.tuples(
+    st.integers(0, 40 * 24 * 60),  # reported: minutes after 25 February (over the DST night of 31 March too)
+    st.one_of(st.integers(-5, 5 * 24 * 60 * 60), st.integers(0, 36 * 60 * 60), st.none()),  # removed (s), or open
+    st.one_of(st.none(), st.none(), st.integers(0, 3 * 24 * 60 * 60)),  # a corrected removal (s after the report)
+    st.integers(0, 3),  # hoster A, B, none, or an excluded notice of A
+)
+# What happens after the first refresh: nothing, a removal, a correction, another hoster, exclusion, deletion, a new one
+_change = st.tuples(st.sampled_from(["none", "removed", "corrected", "hoster", "excluded", "deleted", "new"]), _notice)
+
+
+def store(rows, hoster_a, hoster_b) -> list[Notice]:
+    batch = ImportBatch.objects.create(source="p", status=ImportBatch.Status.SUCCEEDED)
+    return Notice.objects.bulk_create(notice(index, row, batch, hoster_a, hoster_b) for index, row in enumerate(rows))
+
+
+def notice(index, row, batch, hoster_a, hoster_b) -> Notice:
+    reported, removed, corrected, who = row
+    return Notice(
+        source="p",
+        notice_id=str(index),
+        reported_at=START + timedelta(minutes=reported),
+        removed_at=None if removed is None else START + timedelta(minutes=reported, seconds=removed),
+        corrected_removed_at=None
+        if corrected is None
+        else START + timedelta(minutes=reported, seconds=corrected, microseconds=index),
+        hoster=(hoster_a, hoster_b, None, hoster_a)[who],
+        excluded=who == 3,
+        batch=batch,
+    )
+
+
+def change(number, kind, row, stored, hoster_a, hoster_b) -> None:
+    target = Notice.objects.filter(pk=stored[row[0] % len(stored)].pk)
+    moment = START + timedelta(minutes=row[0])
+    if kind == "removed":
+        target.update(removed_at=moment)
+    elif kind == "corrected":
+        target.update(corrected_removed_at=moment)
+    elif kind == "hoster":
+        target.update(hoster=(hoster_a, hoster_b, None, None)[row[3]])
+    elif kind == "excluded":
+        target.update(excluded=True)
+    elif kind == "deleted":
+        target.delete()
+    elif kind == "new":
+        notice(len(stored) + number, row, stored[0].batch, hoster_a, hoster_b).save()
+
+
+def reference_total(start: datetime, end: datetime) -> int:
+    return Notice.objects.filter(excluded=False, reported_at__gte=start, reported_at__lt=end).count()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(_notice, min_size=1, max_size=50),
+    first_day=st.integers(0, 10),
+    days=st.integers(1, 30),
+    cut_off_hours=st.one_of(st.none(), st.integers(-48, 24 * 40)),
+    norm_hours=st.sampled_from([1, 12, 24, 36.5, 720]),
+    refreshed=st.sampled_from(["none", "all", "a"]),
+    changes=st.lists(_change, max_size=3),
+    refreshed_after=st.sampled_from(["none", "all", "a"]),
+)
+def test_the_kept_days_give_the_reference_figures(
+    hoster_a, hoster_b, rows, first_day, days, cut_off_hours, norm_hours, refreshed, changes, refreshed_after
+):
+    Notice.objects.all().delete()
+    cache.clear()
+    stored = store(rows, hoster_a, hoster_b)
+    refreshes = {"none": lambda: None, "all": notice_days.refresh, "a": lambda: notice_days.refresh([hoster_a.pk])}
+    refreshes[refreshed]()
+    for number, (kind, row) in enumerate(changes):
+        change(number, kind, row, stored, hoster_a, hoster_b)
+    refreshes[refreshed_after]()
+    day = date(2024, 2, 24) + timedelta(days=first_day)
+    start, end = metrics.as_datetime(day), metrics.as_datetime(day + timedelta(days=days))
+    assert notice_days.available(start, end)
+    as_of = end if cut_off_hours is None else start + timedelta(hours=cut_off_hours)
+    weeks = [metrics.as_datetime(day + timedelta(days=offset)) for offset in range(0, days, 7)]
+    for key in (("hoster_id", []), metrics._week_key(weeks)):
+        for hoster_id in (None, hoster_a.pk):
+            arguments = (start, end, as_of, norm_hours, hoster_id, key)
+            kept = metrics._query_aggregate(*arguments)
+            reference = metrics._query_aggregate(*arguments, figures_sql=metrics.RANKED_FIGURES_SQL)
+            assert set(kept) == set(reference)
+            for k in kept:
+                assert metrics._row("x", kept[k], 10) == metrics._row("x", reference[k], 10), (key[0], k)
+            lean = metrics._query_aggregate(*arguments, quantiles=False)
+            assert {k: (*values[:6], None, None, *values[8:]) for k, values in kept.items()} == lean
+    reference = metrics._query_aggregate(start, end, as_of, norm_hours, None, figures_sql=metrics.RANKED_FIGURES_SQL)
+    by_hoster = metrics._aggregate_by_hoster(start, end, as_of, norm_hours, quantiles=True)
+    assert {k: metrics._row("x", v, 10) for k, v in by_hoster.items()} == {
+        k: metrics._row("x", v, 10) for k, v in reference.items()
+    }
+    assert notice_days.totals(start, end, None).get(0, 0) == reference_total(start, end)
+    weekly_totals = notice_days.totals(start, end, weeks)
+    for index, week in enumerate(weeks):
+        week_end = min(end, week + timedelta(days=7)) if index == len(weeks) - 1 else weeks[index + 1]
+        assert weekly_totals.get(index, 0) == reference_total(week, week_end), (weeks, end, week_end, rows, changes)
+
+
+def figures(slug: str) -> dict:
+    rows = metrics.hoster_metrics("2024-03-01", "2024-04-01", norm_hours=24)
+    return next(row for row in rows if row["hoster"] == slug)
+
+
+@pytest.fixture
+def two_hosters(hoster_a, hoster_b) -> list[Notice]:
+    rows = [(5 * 24 * 60 + 60 * i, 3600 * (i + 1), None, i % 2) for i in range(6)]
+    return store(rows, hoster_a, hoster_b)
+
+
+def test_a_change_marks_only_the_hosters_it_wrote(two_hosters, hoster_a, hoster_b):
+    notice_days.refresh()
+    before = notice_days.versions()
+    Notice.objects.filter(pk=two_hosters[0].pk).update(removed_at=two_hosters[0].reported_at + timedelta(hours=9))
+    after = notice_days.versions()
+    assert after[hoster_a.pk] != before[hoster_a.pk] and after[hoster_b.pk] == before[hoster_b.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key FROM scoring_noticehoster WHERE changed_from IS NOT NULL")
+        assert cursor.fetchall() == [(hoster_a.pk,)]
+    assert figures("hoster-a")["median_hours"] == 5.0  # 1, 3 and 5 hours before; now 3, 5 and 9
+    assert notice_days.refresh() == 0  # the figures refreshed the days they read
+
+
+def test_the_figures_of_all_hosters_compute_again_only_the_changed_hoster(two_hosters, hoster_a, hoster_b):
+    cache.clear()
+    figures("hoster-a")
+    Notice.objects.filter(pk=two_hosters[1].pk).update(removed_at=None)  # hoster B's
+    with CaptureQueriesContext(connection) as queries:
+        assert figures("hoster-b")["open"] == 1
+    asked = [query["sql"] for query in queries if "WITH marked" in query["sql"]]
+    assert len(asked) == 1
+    assert figures("hoster-a")["open"] == 0
+
+
+def test_a_refresh_keeps_the_mark_of_a_write_it_did_not_see(two_hosters, hoster_a):
+    """A mark is cleared only if it is still the one the refresh read: a write in between keeps the days marked."""
+
+    def write_meanwhile(execute, sql, params, many, context):
+        if sql.startswith("INSERT INTO scoring_noticeday"):
+            Notice.objects.filter(pk=two_hosters[0].pk).update(excluded=True)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(write_meanwhile):
+        notice_days.refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key FROM scoring_noticehoster WHERE changed_from IS NOT NULL")
+        assert cursor.fetchall() == [(hoster_a.pk,)]
+    assert figures("hoster-a")["notices"] == 2
+
+
+def test_an_emptied_table_empties_the_kept_days(two_hosters):
+    notice_days.refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE scoring_notice CASCADE")
+        cursor.execute("SELECT (SELECT COUNT(*) FROM scoring_noticeday) + (SELECT COUNT(*) FROM scoring_noticehoster)")
+        assert cursor.fetchone() == (0,)
