@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from scoring.certification.services import (
     suspend_certificate,
 )
 from scoring.engine import Metrics, ScoreCard, ScoredAnswer, Status, score
-from scoring.measurement import methodology
+from scoring.measurement import methodology, notice_days
 from scoring.measurement.metrics import hoster_metrics
 from scoring.rating.inputs import with_hash_checks
 
@@ -176,6 +176,8 @@ def monitor_certificates(now: datetime | None = None) -> MonitoringResult:
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = MonitoringResult()
+    if connection.vendor == "postgresql":  # the kept days no import's worker computed (a big re-attribution, say)
+        notice_days.refresh()
     base = Certificate.objects.defer("pdf").select_related(
         "hoster", "rating__model_version__questionnaire", "assessment__questionnaire"
     )

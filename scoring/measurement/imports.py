@@ -183,15 +183,26 @@ def import_notices(
     found = sniff_format(stream) if stream is not None and size is not None else FileFormat.PORTAL
     if file_format == FileFormat.PORTAL and found != FileFormat.PORTAL:  # a SCARt export given as the CSV
         return _wrong_format(found, batch)
+    result = None
     if stream is not None and size is not None and connection.vendor == "postgresql":
         from scoring.measurement.columnar import NotSimple
 
         start = stream.tell()
         try:
-            return attempt(fast=True)
+            result = attempt(fast=True)
         except NotSimple:
             stream.seek(start)
-    return attempt(fast=False)
+    result = result or attempt(fast=False)
+    if result.ok and not dry_run and (result.created or result.updated) and connection.vendor == "postgresql":
+        transaction.on_commit(_refresh_kept_days)
+    return result
+
+
+def _refresh_kept_days() -> None:
+    """The worker computes the days the import marked (`notice_days`), so that readers need not."""
+    from scoring.measurement.tasks import refresh_notice_days
+
+    refresh_notice_days.enqueue()
 
 
 def _wrong_format(found: FileFormat, batch: ImportBatch | None) -> ImportResult:

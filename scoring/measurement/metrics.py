@@ -188,11 +188,10 @@ def _query_aggregate(
     """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database:
     on PostgreSQL, for whole days, from the kept days of `notice_days`, whose hoster `keys` may narrow it, 0 for
     the unattributed; else from the notices). Without `quantiles` the median and P90 are None."""
-    if figures_sql is None and notice_days.available(date_from, date_to):
+    asked = keys if keys is not None or hoster_id is None else [hoster_id]
+    if figures_sql is None and notice_days.available(date_from, date_to) and notice_days.ready(asked):
         by_hoster = key[0] == "hoster_id"
-        if keys is None and hoster_id is not None:
-            keys = [hoster_id]
-        notice_days.refresh(keys)
+        keys = asked
         starts = None if by_hoster else key[1][0]
         rows = notice_days.query(date_from, date_to, as_of, norm_hours, keys, starts, quantiles=quantiles)
         if by_hoster:
@@ -308,7 +307,7 @@ def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) 
 
 
 def _query_totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
-    if notice_days.available(date_from, date_to):
+    if notice_days.available(date_from, date_to) and notice_days.ready(None):
         return notice_days.totals(date_from, date_to, None if key[0] == "0" else key[1][0])
     adapt = connection.ops.adapt_datetimefield_value
     key_sql, key_params = key

@@ -8,7 +8,8 @@ computes the marked days again and clears the mark unless a writer moved it mean
 `query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
 kept figures when they are known and final for the cut-off (before the day that the norm's span before the
 cut-off falls on, every removal at or before the cut-off, not marked); every other day's notices are read as
-the plain way reads them. A figure therefore never depends on a refresh having run.
+the plain way reads them. A figure therefore never depends on a refresh having run; while a hoster has a long
+span marked (until the worker computed it), `ready` sends its figures the plain way altogether.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from django.utils import timezone
 # Refreshes take turns: two at once would compute the same days twice (either result is right).
 _LOCK = 0x6E6F7469636564  # "noticed"
 UNATTRIBUTED = 0
+# A reader refreshes a hoster's marked days itself when they are this few (a day's import, a dispute, a change of
+# attribution); longer spans (an import of a year) are the worker's (`tasks.refresh_notice_days`), read from the
+# notices until it ran.
+READER_DAYS = 7
 
 
 def available(date_from: datetime, date_to: datetime) -> bool:
@@ -53,17 +58,25 @@ def versions() -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def refresh(keys: Iterable[int] | None = None) -> int:
-    """Compute the marked days of `keys` (None: every hoster) again; returns the hosters refreshed."""
+def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -> int:
+    """Compute the marked days of `keys` (None: every hoster) again, of the hosters with at most `days_max` marked
+    days when it is given (a reader's share: more is the worker's); returns the hosters refreshed."""
     wanted = None if keys is None else list(keys)
+    only = "" if wanted is None else "AND hoster_key = ANY(%s)"
+    if days_max is not None:
+        only += f" AND scoring_notice_day(changed_to) - scoring_notice_day(changed_from) < {int(days_max):d}"
+    marked_sql = (
+        "SELECT hoster_key, version, scoring_notice_day(changed_from), scoring_notice_day(changed_to)"  # noqa: S608
+        f" FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only}"
+    )
+    marked_params = [] if wanted is None else [wanted]
+    with connection.cursor() as cursor:  # most often nothing is marked: no lock, no transaction
+        cursor.execute(marked_sql, marked_params)
+        if not cursor.fetchall():
+            return 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
-        only = "" if wanted is None else "AND hoster_key = ANY(%s)"
-        cursor.execute(
-            "SELECT hoster_key, version, scoring_notice_day(changed_from), scoring_notice_day(changed_to)"  # noqa: S608
-            f" FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only}",
-            [] if wanted is None else [wanted],
-        )
+        cursor.execute(marked_sql, marked_params)
         marked = cursor.fetchall()
         if not marked:
             return 0
@@ -91,6 +104,19 @@ def refresh(keys: Iterable[int] | None = None) -> int:
             columns[:2],
         )
     return len(marked)
+
+
+def ready(keys: list[int] | None) -> bool:
+    """Whether the kept days answer for the hosters `keys` (None: all), after computing their marked days when they
+    are few (`READER_DAYS`); a longer span waits for the worker, and meanwhile the figures come from the notices."""
+    refresh(keys, days_max=READER_DAYS)
+    only = "" if keys is None else "AND hoster_key = ANY(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT NOT EXISTS (SELECT 1 FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only})",  # noqa: S608
+            [] if keys is None else [keys],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _notices_of(days: str) -> str:
@@ -147,11 +173,12 @@ def query(
             FROM scoring_noticeday d
             WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
         ), unknown AS (
-            SELECT hoster_key, day AS first_day, day AS last_day FROM kept WHERE NOT final
-            UNION
-            SELECT m.hoster_key, g::date, g::date FROM marked m,
-                   generate_series(GREATEST(m.first_day, %(first_day)s)::timestamp,
-                                   LEAST(m.last_day, %(last_day)s)::timestamp, interval '1 day') AS g
+            SELECT hoster_key, GREATEST(first_day, %(first_day)s) AS first_day,
+                   LEAST(last_day, %(last_day)s) AS last_day
+            FROM marked
+            UNION ALL
+            SELECT hoster_key, day, day FROM kept k WHERE NOT final AND NOT EXISTS (
+                SELECT 1 FROM marked m WHERE m.hoster_key = k.hoster_key AND k.day BETWEEN m.first_day AND m.last_day)
         ), base AS (
             SELECT {notice_key} AS k, reported_at,
                    CASE WHEN removed IS NOT NULL AND removed <= %(as_of)s
@@ -242,7 +269,7 @@ def totals(date_from: datetime, date_to: datetime, week_starts: list[datetime] |
             SELECT {notice_key}, 1 FROM ({_notices_of("marked x")}) AS n
         ) AS counted GROUP BY k
     """  # noqa: S608 - only constants are formatted in
-    params = {
+    params: dict[str, Any] = {
         "starts": [adapt(start) for start in week_starts or []],
         "first_day": first_day,
         "end_day": end_day,

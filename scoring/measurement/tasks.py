@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 from django_tasks import task
 
+from scoring.measurement import notice_days
 from scoring.measurement.imports import ImportBusy, ProgressCallback, import_notices
 from scoring.measurement.models import ImportBatch
 from scoring.measurement.scart import sniff_format
@@ -57,6 +58,12 @@ def _progress_writer(batch_id: int) -> Iterator[ProgressCallback]:
         yield progress
     finally:
         own.close()
+
+
+@task()
+def refresh_notice_days() -> int:
+    """Compute the kept day figures of every hoster whose notices were written since (`notice_days`)."""
+    return notice_days.refresh() if connection.vendor == "postgresql" else 0
 
 
 @task()

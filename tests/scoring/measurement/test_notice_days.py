@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scoring.certification.daily_run import monitor_certificates
 from scoring.measurement import metrics, notice_days
 from scoring.measurement.models import ImportBatch, Notice
+from tests.scoring.measurement.helpers import run_import
 
 pytestmark = [
     pytest.mark.django_db,
@@ -69,6 +71,16 @@ def change(number, kind, row, stored, hoster_a, hoster_b) -> None:
         notice(len(stored) + number, row, stored[0].batch, hoster_a, hoster_b).save()
 
 
+def kept_days(start, end, as_of, norm_hours, hoster_id, key, *, quantiles):
+    """`notice_days.query` itself, whatever is marked (`metrics` takes the plain way while a long span is)."""
+    weeks = None if key[0] == "hoster_id" else key[1][0]
+    keys = None if hoster_id is None else [hoster_id]
+    rows = notice_days.query(start, end, as_of, norm_hours, keys, weeks, quantiles=quantiles)
+    if weeks is None:
+        rows = {None if k == notice_days.UNATTRIBUTED else k: values for k, values in rows.items()}
+    return {k: metrics._finite(values) for k, values in rows.items()}
+
+
 def reference_total(start: datetime, end: datetime) -> int:
     return Notice.objects.filter(excluded=False, reported_at__gte=start, reported_at__lt=end).count()
 
@@ -103,13 +115,14 @@ def test_the_kept_days_give_the_reference_figures(
     for key in (("hoster_id", []), metrics._week_key(weeks)):
         for hoster_id in (None, hoster_a.pk):
             arguments = (start, end, as_of, norm_hours, hoster_id, key)
-            kept = metrics._query_aggregate(*arguments)
             reference = metrics._query_aggregate(*arguments, figures_sql=metrics.RANKED_FIGURES_SQL)
-            assert set(kept) == set(reference)
-            for k in kept:
-                assert metrics._row("x", kept[k], 10) == metrics._row("x", reference[k], 10), (key[0], k)
-            lean = metrics._query_aggregate(*arguments, quantiles=False)
-            assert {k: (*values[:6], None, None, *values[8:]) for k, values in kept.items()} == lean
+            for quantiles in (True, False):  # the kept days as they are (marked spans too), and the figures' own way
+                kept = kept_days(*arguments, quantiles=quantiles)
+                chosen = metrics._query_aggregate(*arguments, quantiles=quantiles)
+                assert set(kept) == set(chosen) == set(reference)
+                for k, values in reference.items():
+                    expected = metrics._row("x", values if quantiles else (*values[:6], None, None, *values[8:]), 10)
+                    assert metrics._row("x", kept[k], 10) == metrics._row("x", chosen[k], 10) == expected, (key[0], k)
     reference = metrics._query_aggregate(start, end, as_of, norm_hours, None, figures_sql=metrics.RANKED_FIGURES_SQL)
     by_hoster = metrics._aggregate_by_hoster(start, end, as_of, norm_hours, quantiles=True)
     assert {k: metrics._row("x", v, 10) for k, v in by_hoster.items()} == {
@@ -179,3 +192,28 @@ def test_an_emptied_table_empties_the_kept_days(two_hosters):
         cursor.execute("TRUNCATE scoring_notice CASCADE")
         cursor.execute("SELECT (SELECT COUNT(*) FROM scoring_noticeday) + (SELECT COUNT(*) FROM scoring_noticehoster)")
         assert cursor.fetchone() == (0,)
+
+
+def marked() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key FROM scoring_noticehoster WHERE changed_from IS NOT NULL ORDER BY 1")
+        return [key for (key,) in cursor.fetchall()]
+
+
+def test_a_long_marked_span_is_read_from_the_notices_and_left_to_the_worker(hoster_a, hoster_b):
+    rows = [(day * 24 * 60, 3600, None, 0) for day in range(5, 35)]  # a notice a day for thirty days
+    store(rows, hoster_a, hoster_b)
+    assert marked() == [hoster_a.pk]
+    assert figures("hoster-a")["notices"] == 30
+    assert marked() == [hoster_a.pk]  # thirty days: more than a reader computes
+    monitor_certificates()  # the daily run refreshes what is left
+    assert marked() == []
+    assert figures("hoster-a")["notices"] == 30
+
+
+def test_an_import_has_the_worker_refresh_the_days_it_wrote(hoster_a, django_capture_on_commit_callbacks):
+    rows = [(f"n{day}", f"2024-03-{day:02d}T10:00:00Z", "", "192.0.2.1", "", "", "") for day in range(1, 29)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert run_import(rows).created == 28
+    assert len(callbacks) == 1 and marked() == []  # the tests' task backend runs the task at once
+    assert figures("hoster-a")["open"] == 28
