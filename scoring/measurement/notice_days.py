@@ -33,22 +33,10 @@ READER_DAYS = 7
 
 
 def available(date_from: datetime, date_to: datetime) -> bool:
-    """The kept days answer for this period: PostgreSQL, the zone they were kept in, whole days."""
-    if connection.vendor != "postgresql" or _zone() != settings.TIME_ZONE:
+    """Whether the kept days may answer for this period: PostgreSQL, whole days (`ready` checks the rest)."""
+    if connection.vendor != "postgresql":
         return False
     return all(timezone.localtime(moment).time() == datetime.min.time() for moment in (date_from, date_to))
-
-
-def _zone() -> str | None:
-    if not hasattr(connection, "_notice_days_zone"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regproc('scoring_notice_days_zone') IS NOT NULL")
-            zone = None
-            if cursor.fetchone()[0]:
-                cursor.execute("SELECT scoring_notice_days_zone()")
-                zone = cursor.fetchone()[0]
-        connection._notice_days_zone = zone  # type: ignore[attr-defined]
-    return connection._notice_days_zone  # type: ignore[attr-defined, no-any-return]
 
 
 def versions() -> dict[int, int]:
@@ -97,10 +85,13 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
             f" FROM ({_notices_of(span)}) AS n GROUP BY 1, 2",
             span_params * 2,
         )
+        # Cleared where the version is still the one read; a row a writer holds is skipped, not waited for (the
+        # writer moves its version anyway), so a refresh never waits on a writer while holding rows it may want.
         cursor.execute(
-            "UPDATE scoring_noticehoster h SET changed_from = NULL, changed_to = NULL"
-            " FROM unnest(%s::bigint[], %s::bigint[]) AS x(hoster_key, version)"
-            " WHERE h.hoster_key = x.hoster_key AND h.version = x.version",
+            "UPDATE scoring_noticehoster h SET changed_from = NULL, changed_to = NULL FROM ("
+            " SELECT hoster_key FROM scoring_noticehoster WHERE (hoster_key, version) IN"
+            " (SELECT * FROM unnest(%s::bigint[], %s::bigint[])) FOR UPDATE SKIP LOCKED) AS x"
+            " WHERE h.hoster_key = x.hoster_key",
             columns[:2],
         )
     return len(marked)
@@ -111,10 +102,11 @@ def ready(keys: list[int] | None) -> bool:
     are few (`READER_DAYS`); a longer span waits for the worker, and meanwhile the figures come from the notices."""
     refresh(keys, days_max=READER_DAYS)
     only = "" if keys is None else "AND hoster_key = ANY(%s)"
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # and the days were kept in the portal's time zone
         cursor.execute(
-            f"SELECT NOT EXISTS (SELECT 1 FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only})",  # noqa: S608
-            [] if keys is None else [keys],
+            "SELECT scoring_notice_days_zone() = %s AND NOT EXISTS"  # noqa: S608 - constants only
+            f" (SELECT 1 FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only})",
+            [settings.TIME_ZONE] + ([] if keys is None else [keys]),
         )
         return bool(cursor.fetchone()[0])
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -217,3 +217,29 @@ def test_an_import_has_the_worker_refresh_the_days_it_wrote(hoster_a, django_cap
         assert run_import(rows).created == 28
     assert len(callbacks) == 1 and marked() == []  # the tests' task backend runs the task at once
     assert figures("hoster-a")["open"] == 28
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_skips_the_mark_a_writer_holds_instead_of_waiting(hoster_a, hoster_b):
+    store([(5 * 24 * 60, 3600, None, 0), (5 * 24 * 60, 3600, None, 1)], hoster_a, hoster_b)
+    writer = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT 1 FROM scoring_noticehoster WHERE hoster_key = %s FOR UPDATE", [hoster_a.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait would fail the test rather than hang it
+        assert notice_days.refresh() == 2
+        assert marked() == [hoster_a.pk]
+    finally:
+        writer.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+
+def test_days_kept_in_another_time_zone_are_not_used(two_hosters, settings):
+    notice_days.refresh()
+    assert notice_days.ready(None)
+    settings.TIME_ZONE = "UTC"
+    assert not notice_days.ready(None)
+    assert figures("hoster-a")["notices"] == 3  # the plain way
