@@ -62,6 +62,9 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
         cursor.execute(marked_sql, marked_params)
         if not cursor.fetchall():
             return 0
+    if wanted is None and days_max is None:  # the worker's, after an import: its rows are neither counted nor
+        with connection.cursor() as cursor:  # known to be visible to all, so every read would visit them
+            cursor.execute("ANALYZE scoring_notice" if connection.in_atomic_block else "VACUUM ANALYZE scoring_notice")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
         cursor.execute(marked_sql, marked_params)
