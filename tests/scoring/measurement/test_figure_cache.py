@@ -36,7 +36,11 @@ def figures_hoster(slug: str) -> Hoster:
 
 
 def figures(slug: str | None = "hoster-a") -> dict:
-    return next(row for row in hoster_metrics(FROM, TO) if row["hoster"] == slug)
+    """The hoster's figures of March both ways: from UTC midnights (always from the notices) and of the local days
+    (on PostgreSQL from the kept days, `notice_days`): after every change both must hold the change."""
+    row = next(row for row in hoster_metrics(FROM, TO) if row["hoster"] == slug)
+    assert row == next(row for row in hoster_metrics(FROM.date(), TO.date()) if row["hoster"] == slug)
+    return row
 
 
 @pytest.fixture
