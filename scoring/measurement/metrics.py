@@ -160,17 +160,15 @@ def _aggregate_by_hoster(
     """Every hoster's raw figures, kept with the version each was computed under (`notice_days.versions`): after a
     change only the hosters whose notices it wrote are computed again (PostgreSQL, whole days)."""
     name = figure_cache.cache_key("by hoster", (date_from, date_to, as_of, norm_hours, quantiles))
-    kept: dict[int, tuple[int, tuple[Any, ...]]] = cache.get(name) or {}
+    kept: dict[int | None, tuple[int, tuple[Any, ...]]] = cache.get(name) or {}
     versions = notice_days.versions()
-    missing = [hoster_key for hoster_key, version in versions.items() if kept.get(hoster_key, (None,))[0] != version]
+    missing = [hoster_id for hoster_id, version in versions.items() if kept.get(hoster_id, (None,))[0] != version]
     if missing:
         computed = _query_aggregate(date_from, date_to, as_of, norm_hours, None, quantiles=quantiles, keys=missing)
-        kept = {hoster_key: kept[hoster_key] for hoster_key in versions if hoster_key in kept}
-        for hoster_key in missing:
-            values = computed.get(None if hoster_key == notice_days.UNATTRIBUTED else hoster_key, ())
-            kept[hoster_key] = (versions[hoster_key], values)
+        kept = {hoster_id: kept[hoster_id] for hoster_id in versions if hoster_id in kept}
+        kept.update((hoster_id, (versions[hoster_id], computed.get(hoster_id, ()))) for hoster_id in missing)
         cache.set(name, kept, figure_cache.TIMEOUT)
-    return {None if key == notice_days.UNATTRIBUTED else key: values for key, (_, values) in kept.items() if values}
+    return {hoster_id: values for hoster_id, (_, values) in kept.items() if values}
 
 
 def _query_aggregate(
@@ -183,19 +181,15 @@ def _query_aggregate(
     figures_sql: str | None = None,
     *,
     quantiles: bool = True,
-    keys: list[int] | None = None,
+    keys: list[int | None] | None = None,
 ) -> dict[Any, tuple[Any, ...]]:
     """The aggregate itself; `figures_sql` is the way to the figures (by default the fastest for the database:
-    on PostgreSQL, for whole days, from the kept days of `notice_days`, whose hoster `keys` may narrow it, 0 for
-    the unattributed; else from the notices). Without `quantiles` the median and P90 are None."""
-    asked = keys if keys is not None or hoster_id is None else [hoster_id]
+    on PostgreSQL, for whole days, from the kept days of `notice_days`, for the hosters `keys` when given, None
+    for the unattributed; else from the notices). Without `quantiles` the median and P90 are None."""
+    asked: list[int | None] | None = keys if keys is not None or hoster_id is None else [hoster_id]
     if figures_sql is None and notice_days.available(date_from, date_to) and notice_days.ready(asked):
-        by_hoster = key[0] == "hoster_id"
-        keys = asked
-        starts = None if by_hoster else key[1][0]
-        rows = notice_days.query(date_from, date_to, as_of, norm_hours, keys, starts, quantiles=quantiles)
-        if by_hoster:
-            rows = {None if k == notice_days.UNATTRIBUTED else k: values for k, values in rows.items()}
+        starts = None if key[0] == "hoster_id" else key[1][0]
+        rows = notice_days.query(date_from, date_to, as_of, norm_hours, asked, starts, quantiles=quantiles)
         return {k: _finite(values) for k, values in rows.items()}
     adapt = connection.ops.adapt_datetimefield_value
     norm_seconds = Decimal(str(norm_hours)) * 3600

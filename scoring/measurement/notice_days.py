@@ -25,7 +25,7 @@ from django.utils import timezone
 
 # Refreshes take turns: two at once would compute the same days twice (either result is right).
 _LOCK = 0x6E6F7469636564  # "noticed"
-UNATTRIBUTED = 0
+UNATTRIBUTED = 0  # the key of the unattributed notices here; the figures' callers name them None
 # A reader refreshes a hoster's marked days itself when they are this few (a day's import, a dispute, a change of
 # attribution); longer spans (an import of a year) are the worker's (`tasks.refresh_notice_days`), read from the
 # notices until it ran.
@@ -39,11 +39,19 @@ def available(date_from: datetime, date_to: datetime) -> bool:
     return all(timezone.localtime(moment).time() == datetime.min.time() for moment in (date_from, date_to))
 
 
-def versions() -> dict[int, int]:
-    """Each hoster key's version (0: unattributed): it moves whenever one of its notices is written."""
+def _hoster(key: int) -> int | None:
+    return None if key == UNATTRIBUTED else key
+
+
+def _keys(hosters: list[int | None] | None) -> list[int] | None:
+    return None if hosters is None else [UNATTRIBUTED if hoster is None else hoster for hoster in hosters]
+
+
+def versions() -> dict[int | None, int]:
+    """Each hoster's version (None: the unattributed notices): it moves whenever one of its notices is written."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT hoster_key, version FROM scoring_noticehoster")
-        return dict(cursor.fetchall())
+        return {_hoster(key): version for key, version in cursor.fetchall()}
 
 
 def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -> int:
@@ -100,9 +108,11 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
     return len(marked)
 
 
-def ready(keys: list[int] | None) -> bool:
-    """Whether the kept days answer for the hosters `keys` (None: all), after computing their marked days when they
-    are few (`READER_DAYS`); a longer span waits for the worker, and meanwhile the figures come from the notices."""
+def ready(hosters: list[int | None] | None) -> bool:
+    """Whether the kept days answer for `hosters` (None: all; None among them: the unattributed), after computing
+    their marked days when they are few (`READER_DAYS`); a longer span waits for the worker, and meanwhile the
+    figures come from the notices."""
+    keys = _keys(hosters)
     refresh(keys, days_max=READER_DAYS)
     only = "" if keys is None else "AND hoster_key = ANY(%s)"
     with connection.cursor() as cursor:  # and the days were kept in the portal's time zone
@@ -136,13 +146,14 @@ def query(
     date_to: datetime,
     as_of: datetime,
     norm_hours: float,
-    keys: list[int] | None,
+    hosters: list[int | None] | None,
     week_starts: list[datetime] | None,
     *,
     quantiles: bool,
 ) -> dict[Any, tuple[Any, ...]]:
-    """The raw figures of `metrics._query_aggregate` per hoster key (`week_starts` None; 0 is unattributed) or per
-    week (the index in `week_starts`, one hoster), for the hosters `keys` (None: all)."""
+    """The raw figures of `metrics._query_aggregate` per hoster (`week_starts` None; None is unattributed) or per
+    week (the index in `week_starts`, one hoster), for `hosters` (None: all)."""
+    keys = _keys(hosters)
     adapt = connection.ops.adapt_datetimefield_value
     first_day, end_day = timezone.localtime(date_from).date(), timezone.localtime(date_to).date()
     # Every notice of a day before this one was reported more than the norm before the cut-off: none is pending.
@@ -237,7 +248,9 @@ def query(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(sql, params)
-        return {row[0]: row[1:] for row in cursor.fetchall() if row[1]}
+        rows = cursor.fetchall()
+    key = _hoster if week_starts is None else int
+    return {key(row[0]): row[1:] for row in rows if row[1]}
 
 
 def totals(date_from: datetime, date_to: datetime, week_starts: list[datetime] | None) -> dict[Any, int]:

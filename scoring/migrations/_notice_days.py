@@ -13,6 +13,23 @@ from django.conf import settings
 
 ZONE = settings.TIME_ZONE.replace("'", "")
 
+
+def _mark(rows: str) -> str:
+    """Mark the hosters of `rows` (a FROM item with `hoster_id` and `reported_at`) as changed: a new version each,
+    and their span of report times widened to cover the rows."""
+    return f"""INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
+            SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
+            FROM {rows} GROUP BY 1
+            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
+                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
+                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to)"""  # noqa: S608 - constants only
+
+
+# Both sides of an update: a notice moved to another hoster or day changes both.
+_UPDATED = (
+    "(SELECT hoster_id, reported_at FROM old_rows UNION ALL SELECT hoster_id, reported_at FROM new_rows) AS written"
+)
+
 POSTGRESQL = [
     f"""CREATE FUNCTION scoring_notice_day(moment timestamptz) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT (moment AT TIME ZONE '{ZONE}')::date $$""",
@@ -27,37 +44,22 @@ POSTGRESQL = [
     """CREATE TABLE scoring_noticehoster (
         hoster_key bigint PRIMARY KEY, version bigint NOT NULL, changed_from timestamptz, changed_to timestamptz)""",
     # Once per statement, over the rows it wrote (both sides of an update): one row per hoster touched.
-    """CREATE FUNCTION scoring_notice_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION scoring_notice_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
-            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
-            SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
-            FROM new_rows GROUP BY 1
-            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
-                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
-                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+            {_mark("new_rows")};
         ELSIF TG_OP = 'UPDATE' THEN
-            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
-            SELECT hoster_key, nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
-            FROM (SELECT COALESCE(hoster_id, 0) AS hoster_key, reported_at FROM old_rows
-                  UNION ALL SELECT COALESCE(hoster_id, 0), reported_at FROM new_rows) AS written GROUP BY 1
-            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
-                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
-                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+            {_mark(_UPDATED)};
         ELSE
-            INSERT INTO scoring_noticehoster AS h (hoster_key, version, changed_from, changed_to)
-            SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
-            FROM old_rows GROUP BY 1
-            ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
-                changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
-                changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to);
+            {_mark("old_rows")};
         END IF;
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER scoring_notice_days_inserted AFTER INSERT ON scoring_notice REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
     """CREATE TRIGGER scoring_notice_days_updated AFTER UPDATE ON scoring_notice
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
     """CREATE TRIGGER scoring_notice_days_deleted AFTER DELETE ON scoring_notice REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
     """CREATE FUNCTION scoring_notice_days_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -68,9 +70,7 @@ POSTGRESQL = [
     """CREATE TRIGGER scoring_notice_days_truncated AFTER TRUNCATE ON scoring_notice
     FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_truncated()""",
     # The notices already stored: every hoster's whole span is unknown until a reader refreshes it.
-    """INSERT INTO scoring_noticehoster (hoster_key, version, changed_from, changed_to)
-    SELECT COALESCE(hoster_id, 0), nextval('scoring_noticehoster_version'), MIN(reported_at), MAX(reported_at)
-    FROM scoring_notice GROUP BY 1""",
+    _mark("scoring_notice"),
 ]
 POSTGRESQL_REVERSE = [
     "DROP TRIGGER scoring_notice_days_truncated ON scoring_notice",

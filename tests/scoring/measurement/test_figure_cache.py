@@ -17,7 +17,13 @@ from scoring.measurement import figure_cache, metrics
 from scoring.measurement.disputes import decide_removal_dispute, raise_dispute, raise_removal_dispute, resolve_dispute
 from scoring.measurement.models import ImportBatch, Notice
 from scoring.measurement.queue import Group, attribute_group
-from tests.scoring.measurement.helpers import hoster_metrics, notice_reads, run_import
+from tests.scoring.measurement.helpers import (
+    RANDOM_NOTICE,
+    hoster_metrics,
+    notice_reads,
+    run_import,
+    store_random_notices,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,18 +140,11 @@ def test_every_write_to_the_notices_moves_the_version(two_notices):
 
 # The fast path (PostgreSQL) equals the reference (the portable window query) ---------------------------------------
 
-_notice = st.tuples(
-    st.integers(0, 40 * 24 * 60),  # reported: minutes after 25 February (some before the period, some after)
-    st.one_of(st.integers(-5, 5 * 24 * 60 * 60), st.integers(0, 36 * 60 * 60), st.none()),  # removed (s), or open
-    st.one_of(st.none(), st.none(), st.integers(0, 3 * 24 * 60 * 60)),  # a corrected removal (s after the report)
-    st.integers(0, 3),  # hoster A, B, none, or an excluded notice of A
-)
-
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    rows=st.lists(_notice, min_size=1, max_size=60),
+    rows=st.lists(RANDOM_NOTICE, min_size=1, max_size=60),
     cut_off_hours=st.one_of(st.none(), st.integers(-48, 24 * 40)),
     norm_hours=st.sampled_from([1, 12, 24, 36.5, 720]),
     weekly=st.booleans(),
@@ -158,23 +157,7 @@ _notice = st.tuples(
 )
 def test_the_fast_figures_equal_the_reference(hoster_a, hoster_b, rows, cut_off_hours, norm_hours, weekly):
     Notice.objects.all().delete()
-    batch = ImportBatch.objects.create(source="p", status=ImportBatch.Status.SUCCEEDED)
-    start = datetime(2024, 2, 25, tzinfo=UTC)
-    Notice.objects.bulk_create(
-        Notice(
-            source="p",
-            notice_id=str(index),
-            reported_at=start + timedelta(minutes=reported),
-            removed_at=None if removed is None else start + timedelta(minutes=reported, seconds=removed),
-            corrected_removed_at=None
-            if corrected is None
-            else start + timedelta(minutes=reported, seconds=corrected, microseconds=index),
-            hoster=(hoster_a, hoster_b, None, hoster_a)[who],
-            excluded=who == 3,
-            batch=batch,
-        )
-        for index, (reported, removed, corrected, who) in enumerate(rows)
-    )
+    store_random_notices(rows, hoster_a, hoster_b)
     as_of = TO if cut_off_hours is None else FROM + timedelta(hours=cut_off_hours)
     key = metrics._week_key([FROM + timedelta(days=7 * week) for week in range(5)]) if weekly else ("hoster_id", [])
     for hoster_id in (None, hoster_a.pk):

@@ -3,7 +3,7 @@ since, never stale after a change, and each hoster computed again only when its 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -14,49 +14,28 @@ from hypothesis import strategies as st
 
 from scoring.certification.daily_run import monitor_certificates
 from scoring.measurement import metrics, notice_days
-from scoring.measurement.models import ImportBatch, Notice
-from tests.scoring.measurement.helpers import run_import
+from scoring.measurement.models import Notice
+from tests.scoring.measurement.helpers import (
+    RANDOM_NOTICE,
+    RANDOM_START,
+    random_notice,
+    run_import,
+    store_random_notices,
+)
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept days are PostgreSQL's"),
 ]
 
-START = datetime(2024, 2, 25, tzinfo=UTC)
-_notice = st.tuples(
-    st.integers(0, 40 * 24 * 60),  # reported: minutes after 25 February (over the DST night of 31 March too)
-    st.one_of(st.integers(-5, 5 * 24 * 60 * 60), st.integers(0, 36 * 60 * 60), st.none()),  # removed (s), or open
-    st.one_of(st.none(), st.none(), st.integers(0, 3 * 24 * 60 * 60)),  # a corrected removal (s after the report)
-    st.integers(0, 3),  # hoster A, B, none, or an excluded notice of A
-)
 # What happens after the first refresh: nothing, a removal, a correction, another hoster, exclusion, deletion, a new one
-_change = st.tuples(st.sampled_from(["none", "removed", "corrected", "hoster", "excluded", "deleted", "new"]), _notice)
-
-
-def store(rows, hoster_a, hoster_b) -> list[Notice]:
-    batch = ImportBatch.objects.create(source="p", status=ImportBatch.Status.SUCCEEDED)
-    return Notice.objects.bulk_create(notice(index, row, batch, hoster_a, hoster_b) for index, row in enumerate(rows))
-
-
-def notice(index, row, batch, hoster_a, hoster_b) -> Notice:
-    reported, removed, corrected, who = row
-    return Notice(
-        source="p",
-        notice_id=str(index),
-        reported_at=START + timedelta(minutes=reported),
-        removed_at=None if removed is None else START + timedelta(minutes=reported, seconds=removed),
-        corrected_removed_at=None
-        if corrected is None
-        else START + timedelta(minutes=reported, seconds=corrected, microseconds=index),
-        hoster=(hoster_a, hoster_b, None, hoster_a)[who],
-        excluded=who == 3,
-        batch=batch,
-    )
+_CHANGES = ["none", "removed", "corrected", "hoster", "excluded", "deleted", "new"]
+_change = st.tuples(st.sampled_from(_CHANGES), RANDOM_NOTICE)
 
 
 def change(number, kind, row, stored, hoster_a, hoster_b) -> None:
     target = Notice.objects.filter(pk=stored[row[0] % len(stored)].pk)
-    moment = START + timedelta(minutes=row[0])
+    moment = RANDOM_START + timedelta(minutes=row[0])
     if kind == "removed":
         target.update(removed_at=moment)
     elif kind == "corrected":
@@ -68,7 +47,7 @@ def change(number, kind, row, stored, hoster_a, hoster_b) -> None:
     elif kind == "deleted":
         target.delete()
     elif kind == "new":
-        notice(len(stored) + number, row, stored[0].batch, hoster_a, hoster_b).save()
+        random_notice(len(stored) + number, row, stored[0].batch, hoster_a, hoster_b).save()
 
 
 def kept_days(start, end, as_of, norm_hours, hoster_id, key, *, quantiles):
@@ -76,8 +55,6 @@ def kept_days(start, end, as_of, norm_hours, hoster_id, key, *, quantiles):
     weeks = None if key[0] == "hoster_id" else key[1][0]
     keys = None if hoster_id is None else [hoster_id]
     rows = notice_days.query(start, end, as_of, norm_hours, keys, weeks, quantiles=quantiles)
-    if weeks is None:
-        rows = {None if k == notice_days.UNATTRIBUTED else k: values for k, values in rows.items()}
     return {k: metrics._finite(values) for k, values in rows.items()}
 
 
@@ -87,7 +64,7 @@ def reference_total(start: datetime, end: datetime) -> int:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    rows=st.lists(_notice, min_size=1, max_size=50),
+    rows=st.lists(RANDOM_NOTICE, min_size=1, max_size=50),
     first_day=st.integers(0, 10),
     days=st.integers(1, 30),
     cut_off_hours=st.one_of(st.none(), st.integers(-48, 24 * 40)),
@@ -101,7 +78,7 @@ def test_the_kept_days_give_the_reference_figures(
 ):
     Notice.objects.all().delete()
     cache.clear()
-    stored = store(rows, hoster_a, hoster_b)
+    stored = store_random_notices(rows, hoster_a, hoster_b)
     refreshes = {"none": lambda: None, "all": notice_days.refresh, "a": lambda: notice_days.refresh([hoster_a.pk])}
     refreshes[refreshed]()
     for number, (kind, row) in enumerate(changes):
@@ -143,7 +120,7 @@ def figures(slug: str) -> dict:
 @pytest.fixture
 def two_hosters(hoster_a, hoster_b) -> list[Notice]:
     rows = [(5 * 24 * 60 + 60 * i, 3600 * (i + 1), None, i % 2) for i in range(6)]
-    return store(rows, hoster_a, hoster_b)
+    return store_random_notices(rows, hoster_a, hoster_b)
 
 
 def test_a_change_marks_only_the_hosters_it_wrote(two_hosters, hoster_a, hoster_b):
@@ -202,7 +179,7 @@ def marked() -> list[int]:
 
 def test_a_long_marked_span_is_read_from_the_notices_and_left_to_the_worker(hoster_a, hoster_b):
     rows = [(day * 24 * 60, 3600, None, 0) for day in range(5, 35)]  # a notice a day for thirty days
-    store(rows, hoster_a, hoster_b)
+    store_random_notices(rows, hoster_a, hoster_b)
     assert marked() == [hoster_a.pk]
     assert figures("hoster-a")["notices"] == 30
     assert marked() == [hoster_a.pk]  # thirty days: more than a reader computes
@@ -221,7 +198,7 @@ def test_an_import_has_the_worker_refresh_the_days_it_wrote(hoster_a, django_cap
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refresh_skips_the_mark_a_writer_holds_instead_of_waiting(hoster_a, hoster_b):
-    store([(5 * 24 * 60, 3600, None, 0), (5 * 24 * 60, 3600, None, 1)], hoster_a, hoster_b)
+    store_random_notices([(5 * 24 * 60, 3600, None, 0), (5 * 24 * 60, 3600, None, 1)], hoster_a, hoster_b)
     writer = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with writer.cursor() as cursor:
