@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +33,9 @@ import pyarrow.csv as pacsv
 from portal.asn import AS_PREFIXES, ASN_MAX, ASN_MIN
 from scoring.measurement.attribution import BY_ASN, BY_PREFIX, EXPLICIT, NONE
 from scoring.measurement.rows import EARLIEST, HOST_MAX, NOTICE_ID_MAX, URL_MAX, RowValidator, StagedRow
+
+if TYPE_CHECKING:
+    from scoring.measurement.load_days import LoadDays
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 TRAILER = struct.pack("!h", -1)
@@ -255,6 +258,7 @@ class BinaryRows:
         self.prefixes = [(length, _sorted_map(attributor.by_prefix[(4, length)])) for length in attributor.lengths[4]]
         # The validator's plausible times (EARLIEST to its `latest`), as microseconds since 2000 like `_instants`.
         self.plausible = ((EARLIEST - _PG_EPOCH) // _MICROSECOND, (validator.latest - _PG_EPOCH) // _MICROSECOND)
+        self.days: LoadDays | None = None  # a big load's days, gathered on the way (`notice_days.kept_by_load`)
 
     def chunks(self, header: bytes, tail: bytes) -> Iterator[bytes]:
         """The binary COPY stream: signature, one chunk per block of the file, trailer."""
@@ -283,6 +287,8 @@ class BinaryRows:
                 while pending:
                     yield self._written(pending.popleft())
             self._check_unique()
+            if self.days is not None:
+                self.days.finish()
         except (pa.ArrowException, UnicodeDecodeError) as exc:
             raise NotSimple(str(exc)) from exc
         yield TRAILER
@@ -355,6 +361,8 @@ class BinaryRows:
                 if row is None:
                     raise NotSimple(str(self.validator.errors[-1]))
                 staged.append(row)
+        if self.days is not None:
+            self.days.add_rows([row[6] for row in staged], [row[1] for row in staged], [row[2] for row in staged])
         return staged
 
     def _encode_plain(self, block: pa.RecordBatch, header: bytes, tail: bytes) -> bytes:
@@ -368,6 +376,8 @@ class BinaryRows:
         addresses = _Addresses(ip)
         declared, declared_ids, hoster_ids, attribution = self._attributed(hoster, asn_values, has_asn, addresses)
         unattributed = hoster_ids < 0
+        if self.days is not None:
+            self.days.add(hoster_ids, reported_us, removed_us, has_removed)
         self.id_hashes.append(_id_hashes(ids, self.hash_base))
         hashes, hosts = _url_fields(url)
         fields = [

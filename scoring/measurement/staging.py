@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from scoring.measurement import notice_days
 from scoring.measurement.models import Attribution, ImportBatch
 from scoring.measurement.rows import StagedRow
 
@@ -99,7 +100,7 @@ class Staging:
         if self._source_has_notices():
             self.stage(rows)
         elif self._outweighs_notices():
-            with self._indexes_rebuilt():
+            with self._indexes_rebuilt(rows):
                 self.load(rows, batch_id)
         else:
             self.load(rows, batch_id)
@@ -113,9 +114,17 @@ class Staging:
             return self.size >= int(cursor.fetchone()[0])
 
     @contextmanager
-    def _indexes_rebuilt(self) -> Iterator[None]:
-        """The notices' indexes dropped for the load and built again after it (`indexes_rebuilt`)."""
-        with indexes_rebuilt("scoring_notice"):
+    def _indexes_rebuilt(self, rows: Rows | None = None) -> Iterator[None]:
+        """The notices' indexes dropped for the load and built again after it (`indexes_rebuilt`); the fast way's
+        rows keep their days themselves meanwhile (`notice_days.kept_by_load`), rows one by one are marked."""
+        if rows is None or isinstance(rows, Iterable):
+            with indexes_rebuilt("scoring_notice"):
+                yield
+            return
+        from scoring.measurement.load_days import LoadDays  # loaded already: the rows come from `columnar`
+
+        rows.days = LoadDays()
+        with notice_days.kept_by_load(rows.days), indexes_rebuilt("scoring_notice"):
             yield
 
     def drop(self) -> None:

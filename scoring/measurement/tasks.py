@@ -62,8 +62,12 @@ def _progress_writer(batch_id: int) -> Iterator[ProgressCallback]:
 
 @task()
 def refresh_notice_days() -> int:
-    """Compute the kept day figures of every hoster whose notices were written since (`notice_days`)."""
-    return notice_days.refresh() if connection.vendor == "postgresql" else 0
+    """After an import: the notices vacuumed and analysed, then the kept day figures of every hoster whose notices
+    were written since computed (`notice_days`)."""
+    if connection.vendor != "postgresql":
+        return 0
+    notice_days.vacuum()
+    return notice_days.refresh()
 
 
 @task()

@@ -25,6 +25,11 @@ def _mark(rows: str) -> str:
                 changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to)"""  # noqa: S608 - constants only
 
 
+# The trigger after inserts. A fast load big enough to rebuild the notices' indexes drops it for its COPY and keeps
+# the days of its rows itself (`notice_days.kept_by_load`): the trigger would collect every row it writes.
+MARK_INSERTED = """CREATE TRIGGER scoring_notice_days_inserted AFTER INSERT ON scoring_notice
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()"""
+
 # Both sides of an update: a notice moved to another hoster or day changes both.
 _UPDATED = (
     "(SELECT hoster_id, reported_at FROM old_rows UNION ALL SELECT hoster_id, reported_at FROM new_rows) AS written"
@@ -55,8 +60,7 @@ POSTGRESQL = [
         END IF;
         RETURN NULL;
     END $$""",
-    """CREATE TRIGGER scoring_notice_days_inserted AFTER INSERT ON scoring_notice REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",
+    MARK_INSERTED,
     """CREATE TRIGGER scoring_notice_days_updated AFTER UPDATE ON scoring_notice
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scoring_notice_days_changed()""",

@@ -290,20 +290,22 @@ def _schema() -> list[tuple]:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'scoring_notice'"
             " UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = 'scoring_notice'::regclass OR confrelid = 'scoring_notice'::regclass ORDER BY 1, 2"
+            " WHERE conrelid = 'scoring_notice'::regclass OR confrelid = 'scoring_notice'::regclass"
+            " UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger"
+            " WHERE tgrelid = 'scoring_notice'::regclass AND NOT tgisinternal ORDER BY 1, 2"
         )
         return cursor.fetchall()
 
 
 @postgres_only
-def test_a_big_first_file_rebuilds_the_indexes_and_keys_as_they_were(hoster_a, owner_a):
+def test_a_big_first_file_rebuilds_the_indexes_keys_and_triggers_as_they_were(hoster_a, owner_a):
     before = _schema()
     rebuilt = []
     original = imports._Staging._indexes_rebuilt
 
-    def spy(self):
+    def spy(self, rows):
         rebuilt.append(self.source)
-        return original(self)
+        return original(self, rows)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(imports._Staging, "_indexes_rebuilt", spy)

@@ -3,18 +3,22 @@ since, never stale after a change, and each hoster computed again only when its 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.certification.daily_run import monitor_certificates
-from scoring.measurement import metrics, notice_days
-from scoring.measurement.models import Notice
+from scoring.measurement import load_days, metrics, notice_days, staging
+from scoring.measurement.load_days import LoadDays
+from scoring.measurement.models import ImportBatch, Notice
 from tests.scoring.measurement.helpers import (
     RANDOM_NOTICE,
     RANDOM_START,
@@ -27,6 +31,8 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept days are PostgreSQL's"),
 ]
+
+EPOCH_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 
 # What happens after the first refresh: nothing, a removal, a correction, another hoster, exclusion, deletion, a new one
 _CHANGES = ["none", "removed", "corrected", "hoster", "excluded", "deleted", "new"]
@@ -220,3 +226,169 @@ def test_days_kept_in_another_time_zone_are_not_used(two_hosters, settings):
     settings.TIME_ZONE = "UTC"
     assert not notice_days.ready(None)
     assert figures("hoster-a")["notices"] == 3  # the plain way
+
+
+def kept_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM scoring_noticeday ORDER BY hoster_key, day")
+        return cursor.fetchall()
+
+
+def versions() -> dict[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key, version FROM scoring_noticehoster")
+        return dict(cursor.fetchall())
+
+
+def csv_row(index: int, row: tuple) -> tuple[str, ...]:
+    """A RANDOM_NOTICE row as a line of the portal's CSV (the import takes no removal before the report, and no
+    exclusion); every fifth in a form the fast way leaves to the validator (spaces around the report)."""
+    reported, removed, _corrected, who = row
+    moment = RANDOM_START + timedelta(minutes=reported)
+    removal = "" if removed is None else (moment + timedelta(seconds=max(removed, 0), microseconds=index)).isoformat()
+    stamp = moment.isoformat().replace("+00:00", "Z")
+    hoster = ("hoster-a", "hoster-b", "", "hoster-a")[who]
+    return (f"load-{index}", f" {stamp} " if index % 5 == 0 else stamp, removal, "203.0.113.9", "", hoster, "")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    before=st.lists(RANDOM_NOTICE, max_size=20),
+    refreshed=st.booleans(),
+    loaded=st.lists(RANDOM_NOTICE, min_size=1, max_size=40),
+)
+def test_a_big_fast_load_keeps_the_days_of_its_rows_itself(hoster_a, hoster_b, before, refreshed, loaded, monkeypatch):
+    """An import that rebuilds the notices' indexes writes its days itself: nothing new is marked, every hoster it
+    wrote has a new version, the figures equal the reference, and with nothing marked before, the kept days are
+    those a full refresh computes. The marking trigger is back afterwards."""
+    monkeypatch.setattr(staging.Staging, "_outweighs_notices", lambda self: True)
+    loads = []
+    kept_by_load = notice_days.kept_by_load
+    monkeypatch.setattr(notice_days, "kept_by_load", lambda days: loads.append(days) or kept_by_load(days))
+    Notice.objects.all().delete()
+    ImportBatch.objects.filter(source="load").delete()
+    with connection.cursor() as cursor:  # the deletion's deferred key checks, as an import's transaction has none
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    store_random_notices(before, hoster_a, hoster_b)
+    if refreshed:
+        notice_days.refresh()
+    marked_before, old = marked(), versions()
+    result = run_import([csv_row(index, row) for index, row in enumerate(loaded)], source="load")
+    assert result.created == len(loaded) and len(loads) == 1  # the fast way, its days gathered
+    assert marked() == marked_before
+    new = versions()
+    for key in {0 if row[3] == 2 else (hoster_a.pk, hoster_b.pk, 0, hoster_a.pk)[row[3]] for row in loaded}:
+        assert new[key] > old.get(key, 0)
+    start, end = metrics.as_datetime(date(2024, 2, 24)), metrics.as_datetime(date(2024, 4, 10))
+    weeks = [start + timedelta(days=offset) for offset in range(0, 46, 7)]
+    for key in (("hoster_id", []), metrics._week_key(weeks)):
+        arguments = (start, end, end, 24, None, key)
+        reference = metrics._query_aggregate(*arguments, figures_sql=metrics.RANKED_FIGURES_SQL)
+        kept = kept_days(*arguments, quantiles=True)
+        assert {k: metrics._row("x", v, 10) for k, v in kept.items()} == {
+            k: metrics._row("x", v, 10) for k, v in reference.items()
+        }
+    if refreshed:
+        kept = kept_rows()
+        with connection.cursor() as cursor:  # the reference: every hoster's whole history marked, then refreshed
+            cursor.execute("UPDATE scoring_noticehoster SET changed_from = '2000-01-01', changed_to = '2100-01-01'")
+        notice_days.refresh()
+        assert kept_rows() == kept
+    random_notice(10_000, (0, None, None, 1), ImportBatch.objects.first(), hoster_a, hoster_b).save()
+    assert hoster_b.pk in marked()  # the trigger marks again
+
+
+def test_a_big_fast_load_keeps_days_as_a_refresh_computes_them(hoster_a, hoster_b, monkeypatch):
+    """Around local midnights and both DST nights of 2024, removals to the microsecond: the days the load kept are
+    those a full refresh computes, to the bit."""
+    monkeypatch.setattr(staging.Staging, "_outweighs_notices", lambda self: True)
+    moments = []
+    for night in (
+        "2024-03-30T22:00:00",
+        "2024-03-31T00:30:00",
+        "2024-03-31T01:00:00",
+        "2024-10-26T21:59:59",
+        "2024-10-26T22:00:00",
+        "2024-10-27T00:30:00",
+        "2024-10-27T01:00:00",
+        "2024-12-31T23:00:00",
+    ):
+        moments.append(datetime.fromisoformat(night + "+00:00"))
+    rows = []
+    for index, moment in enumerate(moments * 3):
+        removal = moment + timedelta(days=index % 3, seconds=7 * index, microseconds=123_457 * index)
+        stamp = moment.isoformat().replace("+00:00", "Z")
+        rows.append(
+            (
+                f"d{index}",
+                stamp,
+                "" if index % 4 == 3 else removal.isoformat(),
+                "203.0.113.9",
+                "",
+                ("hoster-a", "hoster-b", "")[index % 3],
+                "",
+            )
+        )
+    assert run_import(rows, source="load").created == len(rows)
+    kept = kept_rows()
+    assert len(kept) > 8 and marked() == []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE scoring_noticehoster SET changed_from = '2000-01-01', changed_to = '2100-01-01'")
+    notice_days.refresh()
+    assert kept_rows() == kept
+
+
+def test_a_failed_big_load_keeps_the_trigger_and_the_days(two_hosters, hoster_a, monkeypatch):
+    monkeypatch.setattr(staging.Staging, "_outweighs_notices", lambda self: True)
+    notice_days.refresh()
+    kept = kept_rows()
+    failing = mock.Mock(side_effect=RuntimeError("the server went away"))
+    monkeypatch.setattr(LoadDays, "copy_stream", failing)  # after the notices' COPY and the indexes
+    rows = [("x1", "2024-03-02T10:00:00Z", "", "", "", "hoster-a", "")]
+    with pytest.raises(RuntimeError):
+        run_import(rows, source="load")
+    assert failing.called and not Notice.objects.filter(source="load").exists()
+    assert kept_rows() == kept and marked() == []
+    Notice.objects.filter(hoster=hoster_a).update(removed_at=None)
+    assert marked() == [hoster_a.pk]
+
+
+def test_the_load_computes_durations_and_days_as_the_server_does():
+    """`load_days` against PostgreSQL itself, bit for bit: random report times over 25 years and removal durations
+    from a microsecond to 60 days (a plain division would differ in the last bit about once in 40), and the local
+    day of instants around every hour of both DST nights."""
+    rng = np.random.default_rng(2024)
+    reported = rng.integers(0, 25 * 365 * 86_400_000_000, 5000)
+    removed = reported + rng.integers(0, 60 * 86_400_000_000, 5000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT date_part('epoch', (timestamptz '2000-01-01Z' + r * interval '1 microsecond')"
+            " - (timestamptz '2000-01-01Z' + p * interval '1 microsecond')),"
+            " scoring_notice_day(timestamptz '2000-01-01Z' + p * interval '1 microsecond') - date '2000-01-01'"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS x(p, r)",
+            [reported.tolist(), removed.tolist()],
+        )
+        server = cursor.fetchall()
+    assert load_days.durations(reported, removed).tolist() == [duration for duration, _day in server]
+    assert load_days.local_days(reported).tolist() == [day for _duration, day in server]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/St_Johns", "Australia/Lord_Howe"])
+def test_the_load_finds_local_days_across_zone_changes(zone, settings):
+    """Instants every seven minutes over four days around each of the zone's changes of 2024 (on the UTC hour in
+    Amsterdam, on the half hour in Newfoundland and on Lord Howe Island, whose offset changes by half an hour), and
+    of October 2005, when Newfoundland went back from 00:01 to 23:01 at 02:31 UTC: the day changes within that hour."""
+    settings.TIME_ZONE = zone
+    for night in (
+        datetime(2024, 3, 9, tzinfo=UTC),
+        datetime(2024, 3, 30, tzinfo=UTC),
+        datetime(2024, 4, 6, tzinfo=UTC),
+        datetime(2024, 10, 5, tzinfo=UTC),
+        datetime(2024, 10, 26, tzinfo=UTC),
+        datetime(2024, 11, 2, tzinfo=UTC),
+        datetime(2005, 10, 28, tzinfo=UTC),
+    ):
+        instants = [night + timedelta(minutes=7 * step) for step in range(4 * 24 * 60 // 7)]
+        micros = np.array([(instant - EPOCH_2000) // timedelta(microseconds=1) for instant in instants], np.int64)
+        expected = [(timezone.localtime(instant).date() - date(2000, 1, 1)).days for instant in instants]
+        assert load_days.local_days(micros).tolist() == expected, night
