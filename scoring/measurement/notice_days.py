@@ -3,7 +3,8 @@
 Migration 0017 keeps, per hoster (0: unattributed) and day of the portal's time zone, the day's counted notices,
 its open ones, its latest removal and its removal durations, sorted; a trigger marks, after every statement that
 writes notices, the hosters it touched and the span of report times it wrote (`scoring_noticehoster`). `refresh`
-computes the marked days again and clears the mark unless a writer moved it meanwhile.
+computes the marked days again and clears the mark unless a writer moved it meanwhile. A fast import big enough
+to rebuild the notices' indexes marks nothing: it keeps the days of its rows itself (`kept_by_load`, `load_days`).
 
 `query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
 kept figures when they are known and final for the cut-off (before the day that the norm's span before the

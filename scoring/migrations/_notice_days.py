@@ -2,9 +2,9 @@
 
 `scoring_noticeday` holds, per hoster (0: unattributed) and day of the portal's time zone, what the figures need
 of that day's counted notices: how many, how many open, the latest removal and the removal durations, sorted.
-Writers never compute it: after every statement that writes notices, a trigger marks the hosters it touched as
-changed (`scoring_noticehoster`: a new version from a sequence, and the span of report times written, widened
-until a reader refreshes those days). Readers treat the days of a marked span as unknown and read those notices
+Writers never compute it (but for a big fast import, `notice_days.kept_by_load`): after every statement that
+writes notices, a trigger marks the hosters it touched as changed (`scoring_noticehoster`: a new version from a
+sequence, and the span of report times written, widened until a reader refreshes those days). Readers treat the days of a marked span as unknown and read those notices
 themselves, so a figure never depends on a refresh having run. The loader skips this module (its name starts
 with an underscore): it is no migration.
 """
