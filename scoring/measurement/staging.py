@@ -65,6 +65,7 @@ class Staging:
         self.postgres = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         self.direct = self.postgres and not self._source_has_notices()
+        self.frozen = False  # the direct way into notices truncated in its transaction (`_emptied`)
         self.loaded = 0
 
     def _source_has_notices(self) -> bool:
@@ -125,7 +126,19 @@ class Staging:
 
         rows.days = LoadDays()
         with notice_days.kept_by_load(rows.days), indexes_rebuilt("scoring_notice"):
+            self.frozen = self._emptied()
             yield
+
+    def _emptied(self) -> bool:
+        """Whether there are no notices at all (a hotline's first load): then they are truncated in this transaction,
+        so that the COPY writes its rows frozen and visible to all (`COPY ... FREEZE`), and the figures read them
+        from the indexes alone from the first view on, before any vacuum."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM scoring_notice)")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("TRUNCATE scoring_notice")
+        return True
 
     def drop(self) -> None:
         if not self.direct:
@@ -147,7 +160,7 @@ class Staging:
         table, columns = self._target()
         tail = b"" if batch_id is None else columnar.direct_tail(self.source, batch_id)
         count = rows.validator.rows
-        sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY{', FREEZE' if self.frozen else ''})"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for chunk in rows.chunks(columnar.row_header(self.direct), tail):
                 copy.write(chunk)
