@@ -94,11 +94,14 @@ def _text(value: str) -> bytes:
     return struct.pack("!i", len(data)) + data
 
 
-def _timestamp(text: str | None) -> bytes:
-    if not text:
-        return _NULL
+def micros(text: str) -> int:
+    """An ISO timestamp with its offset as microseconds since 2000-01-01 UTC, PostgreSQL's own count."""
     delta = datetime.fromisoformat(text) - _PG_EPOCH
-    return _INT8.pack(8, (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _timestamp(text: str | None) -> bytes:
+    return _INT8.pack(8, micros(text)) if text else _NULL
 
 
 def _inet(ip: str | None) -> bytes:

@@ -18,7 +18,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 
-from scoring.measurement.columnar import _PG_EPOCH, SIGNATURE, TRAILER, _fixed
+from scoring.measurement.columnar import _PG_EPOCH_SECONDS, SIGNATURE, TRAILER, _fixed, micros
 
 PARTS = 64  # 2**6: the top six bits of a multiplicative hash of the group
 _CHUNK = 1 << 20  # records read at a time to spread them over the parts
 _DAY_US = 86_400_000_000
 _HOUR_US = 3_600_000_000
-_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
+_PG_EPOCH_US = _PG_EPOCH_SECONDS * 1_000_000  # 2000-01-01 in microseconds since 1970
 _DAY_BITS = 20  # a group is hoster key << _DAY_BITS | (day since 2000 + _DAY_BIAS)
 _DAY_BIAS = 1 << (_DAY_BITS - 1)
 _OPEN = np.iinfo(np.int64).min  # the removal of a notice without one
@@ -48,11 +47,6 @@ def durations(reported_us: np.ndarray, removed_us: np.ndarray) -> np.ndarray:
     rest = difference - days * _DAY_US
     seconds: np.ndarray = rest.astype(np.float64) / 1e6 + 86400.0 * days.astype(np.float64)
     return seconds
-
-
-def _micros(text: str) -> int:
-    delta = datetime.fromisoformat(text) - _PG_EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def local_days(instants_us: np.ndarray) -> np.ndarray:
@@ -108,8 +102,8 @@ class LoadDays:
         """Rows checked one by one: hoster ids (None: none), report and removal as ISO texts (or none)."""
         self.add(
             np.array([-1 if hoster is None else hoster for hoster in hosters], dtype=np.int64),
-            np.array([_micros(text) for text in reported], dtype=np.int64),
-            np.array([_micros(text) if text else 0 for text in removed], dtype=np.int64),
+            np.array([micros(text) for text in reported], dtype=np.int64),
+            np.array([micros(text) if text else 0 for text in removed], dtype=np.int64),
             np.array([bool(text) for text in removed], dtype=bool),
         )
 

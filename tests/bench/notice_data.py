@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from django.db import connection
 
 from portal.models import Hoster
 
@@ -62,3 +65,17 @@ def write_notice_file(path: Path, rows: int, hosters: int, seed: int = 2020) -> 
                 lines = []
         out.writelines(lines)
     return path
+
+
+def plain_pass(start: str, end: str) -> float:
+    """The floor of the figures' benchmarks: the best of three plain passes over the notices reported from `start`
+    to `end` (SELECT count(*)), in seconds."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM scoring_notice WHERE reported_at >= %s AND reported_at < %s", [start, end]
+            )
+        best = min(best, time.perf_counter() - started)
+    return best
