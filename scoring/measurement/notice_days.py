@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from scoring.measurement.quantiles import KEPT_SQL, figure_rows
 from scoring.migrations._notice_days import MARK_INSERTED
 
 if TYPE_CHECKING:
@@ -220,7 +221,6 @@ def query(
     # Every notice of a day before this one was reported more than the norm before the cut-off: none is pending.
     settled_before: date = timezone.localtime(as_of - timedelta(hours=float(norm_hours))).date()
     norm_seconds = Decimal(str(norm_hours)) * 3600
-    one_key = keys is not None and len(keys) == 1 and week_starts is None
     key_filter = "" if keys is None else "AND hoster_key = ANY(%(keys)s)"
     kept_filter = "" if keys is None else "d.hoster_key = ANY(%(keys)s) AND"
     if week_starts is None:
@@ -255,46 +255,17 @@ def query(
             FROM ({_notices_of("unknown x")}) AS n OFFSET 0
         ), final AS (
             SELECT {day_key} AS k, notices, open, durations FROM kept WHERE final
-        ), counts AS (
-            SELECT k, COUNT(*) AS notices,
-                   COUNT(*) FILTER (WHERE d <= %(norm)s) AS within_norm,
-                   COUNT(*) FILTER (WHERE d <= 86400) AS within_first,
-                   COUNT(*) FILTER (WHERE d > 86400 AND d <= 172800) AS within_second,
-                   COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
-                   COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
-                   COUNT(*) FILTER (WHERE pending = 1) AS pending
-            FROM base GROUP BY k
-            UNION ALL
-            SELECT k, SUM(notices), SUM(width_bucket(%(norm)s::float8, durations)),
-                   SUM(width_bucket(86400::float8, durations)),
-                   SUM(width_bucket(172800::float8, durations) - width_bucket(86400::float8, durations)),
-                   SUM(open), SUM(open), 0
-            FROM final GROUP BY k
-        ), totals AS (
-            SELECT k, SUM(notices)::bigint AS notices, SUM(within_norm)::bigint AS within_norm,
-                   SUM(within_first)::bigint AS within_first, SUM(within_second)::bigint AS within_second,
-                   SUM(still_open)::bigint AS still_open, SUM(open_over)::bigint AS open_over,
-                   SUM(pending)::bigint AS pending
-            FROM counts GROUP BY k
         )
+        SELECT k, SUM(notices)::bigint, SUM(still_open)::bigint, SUM(open_over)::bigint,
+               SUM(pending)::bigint, string_agg(kept, ''::bytea), string_agg(loose, ''::bytea)
+        FROM (
+            SELECT k, 1 AS notices, (d IS NULL)::int AS still_open, (d IS NULL AND pending = 0)::int AS open_over,
+                   pending, NULL::bytea AS kept, float8send(d) AS loose
+            FROM base
+            UNION ALL
+            SELECT k, notices, open, open, 0, {KEPT_SQL.format("durations")}, NULL FROM final
+        ) AS f GROUP BY k
     """  # noqa: S608 - only constants are formatted in
-    if quantiles:
-        finite = "SELECT k, d FROM base WHERE d IS NOT NULL UNION ALL SELECT k, unnest(durations) FROM final"
-        if one_key:
-            sorted_sql = f"SELECT MIN(k) AS k, ARRAY_AGG(d ORDER BY d) AS sorted FROM ({finite}) AS f"  # noqa: S608
-        else:
-            sorted_sql = f"SELECT k, ARRAY_AGG(d ORDER BY d) AS sorted FROM ({finite}) AS f GROUP BY k"  # noqa: S608
-        sql += f"""
-            SELECT t.k, t.notices, t.within_norm, t.within_first, t.within_second, t.still_open, t.open_over,
-                   s.sorted[(t.notices - t.pending + 1) / 2], s.sorted[(9 * (t.notices - t.pending) + 9) / 10],
-                   t.pending
-            FROM totals t LEFT JOIN ({sorted_sql}) AS s ON s.k = t.k
-        """  # noqa: S608 - only constants are formatted in
-    else:
-        sql += """
-            SELECT k, notices, within_norm, within_first, within_second, still_open, open_over, NULL, NULL, pending
-            FROM totals
-        """
     params = {
         "keys": keys,
         "starts": [adapt(start) for start in week_starts or []],
@@ -304,15 +275,13 @@ def query(
         "first_day": first_day,
         "end_day": end_day,
         "last_day": end_day - timedelta(days=1),
-        "norm": norm_seconds,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # Compiling the query costs more than it saves (0.2-0.5 s over a million notices): the planner's estimate
         # of the notices of the unknown days, joined by hoster and day, is far too high.
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows = list(figure_rows(cursor, sql, params, norm_seconds=float(norm_seconds), quantiles=quantiles))
     key = _hoster if week_starts is None else int
     return {key(row[0]): row[1:] for row in rows if row[1]}
 

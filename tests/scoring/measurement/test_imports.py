@@ -309,7 +309,8 @@ def test_nul_characters_are_bad_rows_named_by_line(hoster_a):
 
 
 def test_the_pages_and_the_worker_load_no_arrow_until_a_file_is_imported_on_postgresql():
-    """Arrow and numpy take memory: only `imports._arrow_rows` loads them, in the process importing the file."""
+    """Arrow and numpy take memory: only `imports._arrow_rows` loads them, in the process importing the file (and
+    numpy the first figures picked from their durations, `quantiles`)."""
     code = (
         "import sys, django; django.setup(); "
         "import portal.urls, scoring.measurement.imports, scoring.measurement.tasks, scoring.measurement.demo; "

@@ -60,8 +60,7 @@ def kept_days(start, end, as_of, norm_hours, hoster_id, key, *, quantiles):
     """`notice_days.query` itself, whatever is marked (`metrics` takes the plain way while a long span is)."""
     weeks = None if key[0] == "hoster_id" else key[1][0]
     keys = None if hoster_id is None else [hoster_id]
-    rows = notice_days.query(start, end, as_of, norm_hours, keys, weeks, quantiles=quantiles)
-    return {k: metrics._finite(values) for k, values in rows.items()}
+    return notice_days.query(start, end, as_of, norm_hours, keys, weeks, quantiles=quantiles)
 
 
 def reference_total(start: datetime, end: datetime) -> int:
