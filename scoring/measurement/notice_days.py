@@ -9,8 +9,8 @@ to rebuild the notices' indexes marks nothing: it keeps the days of its rows its
 `query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
 kept figures when they are known and final for the cut-off (before the day that the norm's span before the
 cut-off falls on, every removal at or before the cut-off, not marked); every other day's notices are read as
-the plain way reads them. A figure therefore never depends on a refresh having run; while a hoster has a long
-span marked (until the worker computed it), `ready` sends its figures the plain way altogether.
+the plain way reads them. A figure therefore never depends on a refresh having run: while a hoster has a long
+span marked (until the worker computed it), only that span is read from the notices.
 """
 
 from __future__ import annotations
@@ -171,18 +171,13 @@ def kept_by_load(days: LoadDays) -> Iterator[None]:
 
 
 def ready(hosters: list[int | None] | None) -> bool:
-    """Whether the kept days answer for `hosters` (None: all; None among them: the unattributed), after computing
-    their marked days when they are few (`READER_DAYS`); a longer span waits for the worker, and meanwhile the
-    figures come from the notices."""
-    keys = _keys(hosters)
-    refresh(keys, days_max=READER_DAYS)
-    only = "" if keys is None else "AND hoster_key = ANY(%s)"
-    with connection.cursor() as cursor:  # and the days were kept in the portal's time zone
-        cursor.execute(
-            "SELECT scoring_notice_days_zone() = %s AND NOT EXISTS"  # noqa: S608 - constants only
-            f" (SELECT 1 FROM scoring_noticehoster WHERE changed_from IS NOT NULL {only})",
-            [settings.TIME_ZONE] + ([] if keys is None else [keys]),
-        )
+    """Whether the kept days answer for `hosters` (None: all; None among them: the unattributed): they were kept
+    in the portal's time zone. Their marked days are computed first when they are few (`READER_DAYS`); a longer
+    span is the worker's, and until it ran `query` reads that span's notices and keeps taking every other day from
+    its kept figures."""
+    refresh(_keys(hosters), days_max=READER_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scoring_notice_days_zone() = %s", [settings.TIME_ZONE])
         return bool(cursor.fetchone()[0])
 
 
@@ -232,20 +227,19 @@ def query(
         WITH marked AS (
             SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
             FROM scoring_noticehoster WHERE changed_from IS NOT NULL {key_filter}
-        ), kept AS (
-            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations,
+        ), kept AS (  -- a hoster has one mark at most: joined by hash, not looked up for every day
+            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, m.hoster_key IS NOT NULL AS in_mark,
                    d.day < %(settled_before)s AND (d.removed_max IS NULL OR d.removed_max <= %(as_of)s)
-                   AND NOT EXISTS (SELECT 1 FROM marked m WHERE m.hoster_key = d.hoster_key
-                                   AND d.day BETWEEN m.first_day AND m.last_day) AS final
+                   AND m.hoster_key IS NULL AS final
             FROM scoring_noticeday d
+            LEFT JOIN marked m ON m.hoster_key = d.hoster_key AND d.day BETWEEN m.first_day AND m.last_day
             WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
         ), unknown AS (
             SELECT hoster_key, GREATEST(first_day, %(first_day)s) AS first_day,
                    LEAST(last_day, %(last_day)s) AS last_day
             FROM marked
             UNION ALL
-            SELECT hoster_key, day, day FROM kept k WHERE NOT final AND NOT EXISTS (
-                SELECT 1 FROM marked m WHERE m.hoster_key = k.hoster_key AND k.day BETWEEN m.first_day AND m.last_day)
+            SELECT hoster_key, day, day FROM kept WHERE NOT final AND NOT in_mark
         ), base AS (
             SELECT {notice_key} AS k, reported_at,
                    CASE WHEN removed IS NOT NULL AND removed <= %(as_of)s

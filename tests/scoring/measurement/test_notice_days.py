@@ -57,7 +57,7 @@ def change(number, kind, row, stored, hoster_a, hoster_b) -> None:
 
 
 def kept_days(start, end, as_of, norm_hours, hoster_id, key, *, quantiles):
-    """`notice_days.query` itself, whatever is marked (`metrics` takes the plain way while a long span is)."""
+    """`notice_days.query` itself, whatever is marked (`metrics` computes short marked spans first)."""
     weeks = None if key[0] == "hoster_id" else key[1][0]
     keys = None if hoster_id is None else [hoster_id]
     return notice_days.query(start, end, as_of, norm_hours, keys, weeks, quantiles=quantiles)
