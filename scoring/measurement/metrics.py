@@ -185,7 +185,8 @@ def _query_aggregate(
     on PostgreSQL, for whole days, from the kept days of `notice_days`, for the hosters `keys` when given, None
     for the unattributed; else from the notices). Without `quantiles` the median and P90 are None."""
     asked: list[int | None] | None = keys if keys is not None or hoster_id is None else [hoster_id]
-    if figures_sql is None and notice_days.available(date_from, date_to) and notice_days.ready(asked):
+    kept = figures_sql is None and notice_days.available(date_from, date_to)
+    if kept and notice_days.ready(asked, date_from, date_to):
         starts = None if key[0] == "hoster_id" else key[1][0]
         return notice_days.query(date_from, date_to, as_of, norm_hours, asked, starts, quantiles=quantiles)
     adapt = connection.ops.adapt_datetimefield_value
@@ -283,7 +284,7 @@ def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) 
 
 
 def _query_totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:
-    if notice_days.available(date_from, date_to) and notice_days.ready(None):
+    if notice_days.available(date_from, date_to) and notice_days.ready(None, date_from, date_to):
         return notice_days.totals(date_from, date_to, None if key[0] == "0" else key[1][0])
     adapt = connection.ops.adapt_datetimefield_value
     key_sql, key_params = key

@@ -10,7 +10,8 @@ to rebuild the notices' indexes marks nothing: it keeps the days of its rows its
 kept figures when they are known and final for the cut-off (before the day that the norm's span before the
 cut-off falls on, every removal at or before the cut-off, not marked); every other day's notices are read as
 the plain way reads them. A figure therefore never depends on a refresh having run: while a hoster has a long
-span marked (until the worker computed it), only that span is read from the notices.
+span marked (until the worker computed it), only that span is read from the notices, or, when it covers most of the
+period, the period's notices the plain way (`ready`).
 """
 
 from __future__ import annotations
@@ -170,14 +171,30 @@ def kept_by_load(days: LoadDays) -> Iterator[None]:
         days.close()
 
 
-def ready(hosters: list[int | None] | None) -> bool:
-    """Whether the kept days answer for `hosters` (None: all; None among them: the unattributed): they were kept
-    in the portal's time zone. Their marked days are computed first when they are few (`READER_DAYS`); a longer
-    span is the worker's, and until it ran `query` reads that span's notices and keeps taking every other day from
-    its kept figures."""
-    refresh(_keys(hosters), days_max=READER_DAYS)
+def ready(hosters: list[int | None] | None, date_from: datetime, date_to: datetime) -> bool:
+    """Whether the kept days answer for `hosters` (None: all; None among them: the unattributed) in the period:
+    they were kept in the portal's time zone, and no marked span covers more than half the period. Marked days
+    are computed first when they are few (`READER_DAYS`); a longer span is the worker's, and until it ran `query`
+    reads that span's notices and takes every other day from its kept figures. Reading most of a period's notices
+    span by span costs more than the plain way's one pass over them all (10M notices all marked: 7.7 s against
+    4.5 s for the largest hoster's figures page), so then the figures come the plain way."""
+    keys = _keys(hosters)
+    refresh(keys, days_max=READER_DAYS)
+    first_day, end_day = timezone.localtime(date_from).date(), timezone.localtime(date_to).date()
+    only = "" if keys is None else "AND hoster_key = ANY(%(keys)s)"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT scoring_notice_days_zone() = %s", [settings.TIME_ZONE])
+        cursor.execute(
+            "SELECT scoring_notice_days_zone() = %(zone)s AND NOT EXISTS (SELECT 1 FROM scoring_noticehoster"  # noqa: S608
+            f" WHERE changed_from IS NOT NULL {only} AND 2 * (LEAST(scoring_notice_day(changed_to), %(last_day)s)"
+            " - GREATEST(scoring_notice_day(changed_from), %(first_day)s) + 1) > %(end_day)s - %(first_day)s)",
+            {
+                "zone": settings.TIME_ZONE,
+                "keys": keys,
+                "first_day": first_day,
+                "last_day": end_day - timedelta(days=1),
+                "end_day": end_day,
+            },
+        )
         return bool(cursor.fetchone()[0])
 
 

@@ -117,8 +117,11 @@ def test_the_kept_days_give_the_reference_figures(
         assert weekly_totals.get(index, 0) == reference_total(week, week_end), (weeks, end, week_end, rows, changes)
 
 
+PERIOD = (metrics.as_datetime("2024-03-01"), metrics.as_datetime("2024-04-01"))
+
+
 def figures(slug: str) -> dict:
-    rows = metrics.hoster_metrics("2024-03-01", "2024-04-01", norm_hours=24)
+    rows = metrics.hoster_metrics(*PERIOD, norm_hours=24)
     return next(row for row in rows if row["hoster"] == slug)
 
 
@@ -221,10 +224,28 @@ def test_a_refresh_skips_the_mark_a_writer_holds_instead_of_waiting(hoster_a, ho
 
 def test_days_kept_in_another_time_zone_are_not_used(two_hosters, settings):
     notice_days.refresh()
-    assert notice_days.ready(None)
+    assert notice_days.ready(None, *PERIOD)
     settings.TIME_ZONE = "UTC"
-    assert not notice_days.ready(None)
+    assert not notice_days.ready(None, *PERIOD)
     assert figures("hoster-a")["notices"] == 3  # the plain way
+
+
+def test_a_mark_over_most_of_the_period_sends_the_figures_the_plain_way(two_hosters, hoster_a):
+    """A marked span the worker has yet to compute is read from the notices: within the kept days while it covers
+    half the period or less, the plain way when more."""
+    notice_days.refresh()
+    expected = figures("hoster-a")
+    for days, kept in ((10, True), (15, True), (16, False), (400, False)):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE scoring_noticehoster SET changed_from = %s, changed_to = %s,"
+                " version = nextval('scoring_noticehoster_version') WHERE hoster_key = %s",
+                [PERIOD[0] + timedelta(days=5), PERIOD[0] + timedelta(days=4 + days, hours=12), hoster_a.pk],
+            )
+        assert notice_days.ready(None, *PERIOD) is kept, days
+        assert notice_days.ready([hoster_a.pk], *PERIOD) is kept
+        assert figures("hoster-a") == expected
+    assert notice_days.ready([None], *PERIOD)  # the unattributed notices are not marked
 
 
 def kept_rows() -> list[tuple]:
