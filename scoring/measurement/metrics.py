@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from portal.models import Hoster
 from portal.refusals import Refusal
 from scoring.measurement import figure_cache, notice_days
-from scoring.measurement.quantiles import FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS, figure_rows
+from scoring.measurement.quantiles import FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS, figure_rows, parts_sql
 from scoring.measurement.rows import EARLIEST
 
 # The keys of one row, in the order the command and the CSV export print them.
@@ -212,8 +212,7 @@ def _query_aggregate(
     """  # noqa: S608 - only constants are formatted in
     picks = figures_sql is None and connection.vendor == "postgresql"
     if picks:
-        one_key = hoster_id is not None and key_sql == "hoster_id"
-        figures_sql = _picked_figures_sql(one_key=one_key)
+        figures_sql = _picked_figures_sql()
     figures = figures_sql or RANKED_FIGURES_SQL
     params: list[Any] = [*key_params, False, adapt(date_from), adapt(date_to)]
     if hoster_id is not None:
@@ -225,7 +224,7 @@ def _query_aggregate(
             cursor.execute("SET LOCAL work_mem = '256MB'")
         if picks:
             sql, norm = measured + figures, float(norm_seconds)
-            rows = {row[0]: row[1:] for row in figure_rows(cursor, sql, params, norm_seconds=norm, quantiles=quantiles)}
+            rows = {row[0]: row[1:] for row in figure_rows(sql, params, norm_seconds=norm, quantiles=quantiles)}
         else:
             params.append(norm_seconds if connection.vendor == "postgresql" else float(norm_seconds))
             cursor.execute(measured + figures, params)
@@ -265,17 +264,17 @@ RANKED_FIGURES_SQL = f"""
 """  # noqa: S608 - only constants are formatted in
 
 
-def _picked_figures_sql(*, one_key: bool) -> str:
-    """PostgreSQL's way; `one_key`: every notice has the same key (one hoster's period), so no grouping. The
-    counts by duration and the quantiles come from the durations, which leave as bytes (`quantiles.picked`)."""
-    key, group = ("MIN(k)", "HAVING COUNT(*) > 0") if one_key else ("k", "GROUP BY k")
-    return f"""
-    SELECT {key} AS k, COUNT(*), COUNT(*) FILTER (WHERE d IS NULL),
-           COUNT(*) FILTER (WHERE d IS NULL AND pending = 0), COUNT(*) FILTER (WHERE pending = 1),
-           NULL::bytea, string_agg(float8send(d), ''::bytea)
-    FROM base
-    {group}
-"""  # noqa: S608 - only constants are formatted in
+def _picked_figures_sql() -> str:
+    """PostgreSQL's way: the counts by duration and the quantiles come from the durations, which leave as bytes
+    (`quantiles.figure_rows`), in one part per key: parts of a few days each, as the kept days have them, would be
+    grouped by a sort of every notice (the planner takes each part for a handful of notices)."""
+    return parts_sql("""
+        SELECT k, COUNT(*) AS notices, COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
+               COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
+               COUNT(*) FILTER (WHERE pending = 1) AS pending, NULL::bytea AS kept,
+               string_agg(float8send(d), ''::bytea) AS loose, COUNT(d) AS finite
+        FROM base GROUP BY k
+    """)
 
 
 def _totals(date_from: datetime, date_to: datetime, key: tuple[str, list[Any]]) -> dict[Any, int]:

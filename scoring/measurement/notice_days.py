@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring.measurement.quantiles import KEPT_SQL, figure_rows
+from scoring.measurement.quantiles import DAY_PART_SQL, KEPT_SQL, TIME_PART_SQL, figure_rows, parts_sql
 from scoring.migrations._notice_days import MARK_INSERTED
 
 if TYPE_CHECKING:
@@ -240,6 +240,22 @@ def query(
     else:
         notice_key = "width_bucket(reported_at, %(starts)s::timestamptz[]) - 1"
         day_key = "width_bucket(scoring_notice_day_start(day), %(starts)s::timestamptz[]) - 1"
+    # The parts of every key (`quantiles`): the notices read one by one, and the final kept days.
+    parts = f"""
+        SELECT k, SUM(notices)::bigint AS notices, SUM(still_open)::bigint AS still_open,
+               SUM(open_over)::bigint AS open_over, SUM(pending)::bigint AS pending,
+               string_agg({KEPT_SQL.format("durations")}, ''::bytea) AS kept,
+               string_agg(float8send(d), ''::bytea) AS loose, SUM(finite) AS finite
+        FROM (  -- the arrays' bytes made where they are gathered, not before the rows are grouped
+            SELECT k, {TIME_PART_SQL.format("reported_at")} AS part, 1 AS notices,
+                   (d IS NULL)::int AS still_open, (d IS NULL AND pending = 0)::int AS open_over, pending,
+                   NULL::float8[] AS durations, d, (d IS NOT NULL)::int AS finite
+            FROM base
+            UNION ALL
+            SELECT k, {DAY_PART_SQL.format("day")}, notices, open, open, 0, durations, NULL, notices - open
+            FROM final
+        ) AS f GROUP BY k, part
+    """  # noqa: S608 - only constants are formatted in
     sql = f"""
         WITH marked AS (
             SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
@@ -265,17 +281,9 @@ def query(
                         WHEN reported_at >= %(due_from)s THEN 1 ELSE 0 END AS pending
             FROM ({_notices_of("unknown x")}) AS n OFFSET 0
         ), final AS (
-            SELECT {day_key} AS k, notices, open, durations FROM kept WHERE final
+            SELECT {day_key} AS k, day, notices, open, durations FROM kept WHERE final
         )
-        SELECT k, SUM(notices)::bigint, SUM(still_open)::bigint, SUM(open_over)::bigint,
-               SUM(pending)::bigint, string_agg(kept, ''::bytea), string_agg(loose, ''::bytea)
-        FROM (
-            SELECT k, 1 AS notices, (d IS NULL)::int AS still_open, (d IS NULL AND pending = 0)::int AS open_over,
-                   pending, NULL::bytea AS kept, float8send(d) AS loose
-            FROM base
-            UNION ALL
-            SELECT k, notices, open, open, 0, {KEPT_SQL.format("durations")}, NULL FROM final
-        ) AS f GROUP BY k
+        {parts_sql(parts)}
     """  # noqa: S608 - only constants are formatted in
     params = {
         "keys": keys,
@@ -287,12 +295,13 @@ def query(
         "end_day": end_day,
         "last_day": end_day - timedelta(days=1),
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        # Compiling the query costs more than it saves (0.2-0.5 s over a million notices): the planner's estimate
-        # of the notices of the unknown days, joined by hoster and day, is far too high.
-        cursor.execute("SET LOCAL jit = off")
-        rows = list(figure_rows(cursor, sql, params, norm_seconds=float(norm_seconds), quantiles=quantiles))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Compiling the query costs more than it saves (0.2-0.5 s over a million notices): the planner's
+            # estimate of the notices of the unknown days, joined by hoster and day, is far too high.
+            cursor.execute("SET LOCAL jit = off")
+        rows = list(figure_rows(sql, params, norm_seconds=float(norm_seconds), quantiles=quantiles))
     key = _hoster if week_starts is None else int
     return {key(row[0]): row[1:] for row in rows if row[1]}
 

@@ -34,10 +34,13 @@ def test_the_picked_ranks_are_a_sorts_ranks(first: list[float], second: list[flo
 
 def test_the_counts_by_duration_and_no_quantiles_when_not_asked() -> None:
     # Seven notices, two of them open (one over the norm): ranks 4 and 7 of the five durations and two open.
-    values = (7, 2, 1, 0, kept([3600.0, 86400.0]), loose([86400.5, 172800.0, 200000.0]))
-    assert quantiles.picked(values, norm_seconds=3600.0, quantiles=True) == (7, 1, 2, 2, 2, 1, 172800.0, None, 0)
-    assert quantiles.picked(values, norm_seconds=3600.0, quantiles=False) == (7, 1, 2, 2, 2, 1, None, None, 0)
-    assert quantiles.picked((0, 0, 0, 0, None, None), norm_seconds=1.0, quantiles=True)[6:8] == (None, None)
+    durations = quantiles.durations_of(kept([3600.0, 86400.0]), loose([86400.5, 172800.0, 200000.0]))
+    found = quantiles.picked((7, 2, 1, 0), durations.copy(), norm_seconds=3600.0, quantiles=True)
+    assert found == (7, 1, 2, 2, 2, 1, 172800.0, None, 0)
+    found = quantiles.picked((7, 2, 1, 0), durations, norm_seconds=3600.0, quantiles=False)
+    assert found == (7, 1, 2, 2, 2, 1, None, None, 0)
+    empty = quantiles.durations_of(None, None)
+    assert quantiles.picked((0, 0, 0, 0), empty, norm_seconds=1.0, quantiles=True)[6:8] == (None, None)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's binary array format")
