@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from scoring.certification.daily_run import monitor_certificates
 from scoring.measurement import load_days, metrics, notice_days, staging
+from scoring.measurement import quantiles as picking
 from scoring.measurement.load_days import LoadDays
 from scoring.measurement.models import ImportBatch, Notice
 from tests.scoring.measurement.helpers import (
@@ -246,6 +247,26 @@ def test_a_mark_over_most_of_the_period_sends_the_figures_the_plain_way(two_host
         assert notice_days.ready([hoster_a.pk], *PERIOD) is kept
         assert figures("hoster-a") == expected
     assert notice_days.ready([None], *PERIOD)  # the unattributed notices are not marked
+
+
+def test_figures_read_a_part_at_a_time_equal_the_reference(hoster_a, hoster_b):
+    """Every fetch one part (`quantiles.FETCH_BYTES`): each key's parts span fetches, and a hoster's notices over
+    forty days fall in two parts of 32 days; the kept way and the plain way give the reference's figures."""
+    rows = [(i * 977 % (40 * 24 * 60), (i * 7919) % (36 * 3600) if i % 5 else None, None, i % 3) for i in range(120)]
+    store_random_notices(rows, hoster_a, hoster_b)
+    notice_days.refresh()
+    start, end = metrics.as_datetime("2024-02-25"), metrics.as_datetime("2024-04-06")
+    reference = metrics._query_aggregate(start, end, end, 24, None, figures_sql=metrics.RANKED_FIGURES_SQL)
+    with mock.patch.object(picking, "FETCH_BYTES", 1):
+        kept = notice_days.query(start, end, end, 24, None, None, quantiles=True)
+        with mock.patch.object(notice_days, "ready", return_value=False):
+            plain = metrics._query_aggregate(start, end, end, 24, None)
+
+    def figures_of(found: dict) -> dict:
+        return {k: metrics._row("x", values, 10) for k, values in found.items()}
+
+    assert figures_of(kept) == figures_of(plain) == figures_of(reference)
+    assert set(reference) == {hoster_a.pk, hoster_b.pk, None}
 
 
 def kept_rows() -> list[tuple]:
