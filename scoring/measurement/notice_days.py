@@ -39,6 +39,9 @@ UNATTRIBUTED = 0  # the key of the unattributed notices here; the figures' calle
 # attribution); longer spans (an import of a year) are the worker's (`tasks.refresh_notice_days`), read from the
 # notices until it ran.
 READER_DAYS = 7
+# A refresh that writes this many days or more analyses them: the kept days' reads were planned for a few hundred
+# rows before (over a million notices the figures of all hosters took 0.31 s before, 0.25 s after).
+ANALYZED_DAYS = 10000
 DAY_COLUMNS = "hoster_key, day, notices, open, removed_max, durations"  # of scoring_noticeday, as `load_days` writes
 
 
@@ -103,6 +106,8 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
             f" FROM ({_notices_of(span)}) AS n GROUP BY 1, 2",
             span_params * 2,
         )
+        if cursor.rowcount >= ANALYZED_DAYS:  # the planner counts them now, not when autovacuum comes by
+            cursor.execute("ANALYZE scoring_noticeday")
         # Cleared where the version is still the one read; a row a writer holds is skipped, not waited for (the
         # writer moves its version anyway), so a refresh never waits on a writer while holding rows it may want.
         cursor.execute(

@@ -249,6 +249,21 @@ def test_a_mark_over_most_of_the_period_sends_the_figures_the_plain_way(two_host
     assert notice_days.ready([None], *PERIOD)  # the unattributed notices are not marked
 
 
+def test_a_refresh_of_many_days_analyses_them(two_hosters):
+    """The planner counts the kept days a big refresh wrote (a few do not pay for it)."""
+
+    def analysed(days: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE scoring_noticehoster SET changed_from = %s, changed_to = %s", list(PERIOD))
+        with mock.patch.object(notice_days, "ANALYZED_DAYS", days), CaptureQueriesContext(connection) as queries:
+            assert notice_days.refresh() == 2
+        return any(query["sql"] == "ANALYZE scoring_noticeday" for query in queries.captured_queries)
+
+    written = len({(notice.hoster_id, timezone.localtime(notice.reported_at).date()) for notice in two_hosters})
+    assert not analysed(written + 1)
+    assert analysed(written)
+
+
 def test_figures_read_a_part_at_a_time_equal_the_reference(hoster_a, hoster_b):
     """Every fetch one part (`quantiles.FETCH_BYTES`): each key's parts span fetches, and a hoster's notices over
     forty days fall in two parts of 32 days; the kept way and the plain way give the reference's figures."""
