@@ -265,10 +265,9 @@ def query(
         WITH marked AS (
             SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
             FROM scoring_noticehoster WHERE changed_from IS NOT NULL {key_filter}
-        ), kept AS (  -- a hoster has one mark at most: joined by hash, not looked up for every day
-            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, m.hoster_key IS NOT NULL AS in_mark,
-                   d.day < %(settled_before)s AND (d.removed_max IS NULL OR d.removed_max <= %(as_of)s)
-                   AND m.hoster_key IS NULL AS final
+        ), kept AS NOT MATERIALIZED (  -- a hoster has one mark at most: joined by hash, not looked up for every day
+            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, m.hoster_key IS NULL AS unmarked,
+                   d.day < %(settled_before)s AND (d.removed_max IS NULL OR d.removed_max <= %(as_of)s) AS settled
             FROM scoring_noticeday d
             LEFT JOIN marked m ON m.hoster_key = d.hoster_key AND d.day BETWEEN m.first_day AND m.last_day
             WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
@@ -276,8 +275,8 @@ def query(
             SELECT hoster_key, GREATEST(first_day, %(first_day)s) AS first_day,
                    LEAST(last_day, %(last_day)s) AS last_day
             FROM marked
-            UNION ALL
-            SELECT hoster_key, day, day FROM kept WHERE NOT final AND NOT in_mark
+            UNION ALL  -- `kept` read twice rather than kept in memory: its days are many, the unsettled few
+            SELECT hoster_key, day, day FROM kept WHERE unmarked AND NOT settled
         ), base AS (
             SELECT {notice_key} AS k, reported_at,
                    CASE WHEN removed IS NOT NULL AND removed <= %(as_of)s
@@ -286,7 +285,7 @@ def query(
                         WHEN reported_at >= %(due_from)s THEN 1 ELSE 0 END AS pending
             FROM ({_notices_of("unknown x")}) AS n OFFSET 0
         ), final AS (
-            SELECT {day_key} AS k, day, notices, open, durations FROM kept WHERE final
+            SELECT {day_key} AS k, day, notices, open, durations FROM kept WHERE unmarked AND settled
         )
         {parts_sql(parts)}
     """  # noqa: S608 - only constants are formatted in
