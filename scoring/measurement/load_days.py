@@ -36,7 +36,7 @@ _DAY_BITS = 20  # a group is hoster key << _DAY_BITS | (day since 2000 + _DAY_BI
 _DAY_BIAS = 1 << (_DAY_BITS - 1)
 _OPEN = np.iinfo(np.int64).min  # the removal of a notice without one
 _RECORD = np.dtype([("group", "<i8"), ("duration", "<f8"), ("removed", "<i8")])  # duration NaN: still open
-_FLOAT8_OID = 701
+_FLOAT8_OID, _INT8_OID = 701, 20
 
 
 def durations(reported_us: np.ndarray, removed_us: np.ndarray) -> np.ndarray:
@@ -153,7 +153,8 @@ def _encoded(records: np.ndarray) -> bytes:
     """The days of a part's records as binary COPY rows of `scoring_noticeday` (`notice_days.DAY_COLUMNS`)."""
     if not len(records):
         return b""
-    order = np.lexsort((records["duration"], records["group"]))  # the open ones (NaN) last in their day
+    # By day, then duration (the open ones, NaN, last in their day), then removal: as the refresh orders them.
+    order = np.lexsort((records["removed"], records["duration"], records["group"]))
     groups, duration, removed = records["group"][order], records["duration"][order], records["removed"][order]
     starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
     notices = np.diff(np.append(starts, len(groups)))
@@ -174,7 +175,7 @@ def _encoded(records: np.ndarray) -> bytes:
             ("open", ">i4"),
         ],
     )
-    head["fields"] = 6
+    head["fields"] = 7
     head["key_size"], head["key"] = 8, groups[starts] >> _DAY_BITS
     head["day_size"], head["day"] = 4, (groups[starts] & ((1 << _DAY_BITS) - 1)) - _DAY_BIAS
     head["notices_size"], head["notices"] = 4, notices
@@ -182,32 +183,33 @@ def _encoded(records: np.ndarray) -> bytes:
     latest = np.empty(len(starts), dtype=[("size", ">i4"), ("value", ">i8")])
     latest["size"], latest["value"] = 8, removed_max
     latest_fields = pc.if_else(pa.array(closed > 0), _fixed(latest), pa.scalar(struct.pack("!i", -1), pa.binary()))
-    # The array: its size, one dimension (or none when empty), no NULLs, float8; then each element's size and value.
-    array = np.empty(len(starts), dtype=[("size", ">i4"), ("dims", ">i4"), ("nulls", ">i4"), ("oid", ">i4")])
-    array["size"], array["dims"], array["nulls"], array["oid"] = (
-        np.where(closed > 0, 20, 12) + 12 * closed,
-        0,
-        0,
-        _FLOAT8_OID,
-    )
-    array["dims"][closed > 0] = 1
-    dimension = np.empty(len(starts), dtype=[("length", ">i4"), ("lower", ">i4")])
-    dimension["length"], dimension["lower"] = closed, 1
-    dimension_fields = pc.if_else(pa.array(closed > 0), _fixed(dimension), pa.scalar(b"", pa.binary()))
-    elements = np.empty(int(closed.sum()), dtype=[("size", ">i4"), ("value", ">f8")])
-    elements["size"] = 8
-    elements["value"] = duration[~np.isnan(duration)]
-    offsets = np.concatenate(([0], np.cumsum(closed * elements.dtype.itemsize))).astype(np.int64)
-    element_fields = pa.Array.from_buffers(
-        pa.large_binary(), len(starts), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(elements.tobytes())]
-    )
+    done = ~np.isnan(duration)
+    fields = [_fixed(head), latest_fields]
+    fields += _array_fields(closed, duration[done], ">f8", _FLOAT8_OID)
+    fields += _array_fields(closed, removed[done] + _PG_EPOCH_US, ">i8", _INT8_OID)
     joined = pc.binary_join_element_wise(
-        *(
-            column.cast(pa.large_binary())
-            for column in (_fixed(head), latest_fields, _fixed(array), dimension_fields, element_fields)
-        ),
+        *(column.cast(pa.large_binary()) for column in fields),
         pa.scalar(b"", pa.large_binary()),
     )
     offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64, count=len(joined) + 1, offset=joined.offset * 8)
     data: bytes = joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
     return data
+
+
+def _array_fields(closed: np.ndarray, values: np.ndarray, element: str, oid: int) -> list[pa.Array]:
+    """A one-dimensional array field per day of `closed` elements each, taken in turn from `values`, in binary COPY:
+    its size, its dimensions (none when empty), no NULLs, the element type; its length and lower bound; then each
+    element's size and value (`element`, a numpy type)."""
+    array = np.empty(len(closed), dtype=[("size", ">i4"), ("dims", ">i4"), ("nulls", ">i4"), ("oid", ">i4")])
+    array["size"], array["dims"], array["nulls"], array["oid"] = np.where(closed > 0, 20, 12) + 12 * closed, 0, 0, oid
+    array["dims"][closed > 0] = 1
+    dimension = np.empty(len(closed), dtype=[("length", ">i4"), ("lower", ">i4")])
+    dimension["length"], dimension["lower"] = closed, 1
+    dimension_fields = pc.if_else(pa.array(closed > 0), _fixed(dimension), pa.scalar(b"", pa.binary()))
+    elements = np.empty(len(values), dtype=[("size", ">i4"), ("value", element)])
+    elements["size"], elements["value"] = 8, values
+    offsets = np.concatenate(([0], np.cumsum(closed * elements.dtype.itemsize))).astype(np.int64)
+    element_fields = pa.Array.from_buffers(
+        pa.large_binary(), len(closed), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(elements.tobytes())]
+    )
+    return [_fixed(array), dimension_fields, element_fields]

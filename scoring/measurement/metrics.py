@@ -272,7 +272,8 @@ def _picked_figures_sql() -> str:
         SELECT k, COUNT(*) AS notices, COUNT(*) FILTER (WHERE d IS NULL) AS still_open,
                COUNT(*) FILTER (WHERE d IS NULL AND pending = 0) AS open_over,
                COUNT(*) FILTER (WHERE pending = 1) AS pending, NULL::bytea AS kept,
-               string_agg(float8send(d), ''::bytea) AS loose, COUNT(d) AS finite
+               string_agg(float8send(d), ''::bytea) AS loose, NULL::bytea AS late, NULL::bytea AS late_removals,
+               COUNT(d) AS finite
         FROM base GROUP BY k
     """)
 

@@ -7,18 +7,19 @@ computes the marked days again and clears the mark unless a writer moved it mean
 to rebuild the notices' indexes marks nothing: it keeps the days of its rows itself (`kept_by_load`, `load_days`).
 
 `query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
-kept figures when they are known and final for the cut-off (before the day that the norm's span before the
-cut-off falls on, every removal at or before the cut-off, not marked); every other day's notices are read as
-the plain way reads them. A figure therefore never depends on a refresh having run: while a hoster has a long
-span marked (until the worker computed it), only that span is read from the notices, or, when it covers most of the
-period, the period's notices the plain way (`ready`).
+kept figures when they are known and settled for the cut-off (before the day that the norm's span before the
+cut-off falls on, not marked; a removal after the cut-off, found by the removal instants kept beside the durations,
+counts its notice as open); every other day's notices are read as the plain way reads them. A figure therefore
+never depends on a refresh having run: while a hoster has a long span marked (until the worker computed it), only
+that span is read from the notices, or, when it covers most of the period, the period's notices the plain way
+(`ready`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,17 @@ UNATTRIBUTED = 0  # the key of the unattributed notices here; the figures' calle
 # attribution); longer spans (an import of a year) are the worker's (`tasks.refresh_notice_days`), read from the
 # notices until it ran.
 READER_DAYS = 7
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A refresh that writes this many days or more analyses them: the kept days' reads were planned for a few hundred
 # rows before (over a million notices the figures of all hosters took 0.31 s before, 0.25 s after).
 ANALYZED_DAYS = 10000
-DAY_COLUMNS = "hoster_key, day, notices, open, removed_max, durations"  # of scoring_noticeday, as `load_days` writes
+# Of scoring_noticeday, as `load_days` writes them: `removals` holds each removal's instant (microseconds since 1970)
+# beside its duration in `durations`, both in the order of duration, then instant.
+DAY_COLUMNS = "hoster_key, day, notices, open, removed_max, durations, removals"
+DURATION_SQL = "date_part('epoch', removed - reported_at)"
+REMOVAL_US_SQL = "(EXTRACT(epoch FROM removed) * 1000000)::bigint"
+# A kept day's removals and those of a load's same day (`kept_by_load`) merged, in the order of duration, then instant.
+_MERGED = "FROM unnest(d.durations || EXCLUDED.durations, d.removals || EXCLUDED.removals) AS u(x, r) ORDER BY x, r"
 
 
 def available(date_from: datetime, date_to: datetime) -> bool:
@@ -99,10 +107,9 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
             span_params,
         )
         cursor.execute(
-            "INSERT INTO scoring_noticeday (hoster_key, day, notices, open, removed_max, durations)"  # noqa: S608
+            f"INSERT INTO scoring_noticeday ({DAY_COLUMNS})"  # noqa: S608 - constants only
             " SELECT hoster_key, scoring_notice_day(reported_at), COUNT(*), COUNT(*) FILTER (WHERE removed IS NULL),"
-            " MAX(removed), COALESCE(ARRAY_AGG(date_part('epoch', removed - reported_at)"
-            "   ORDER BY date_part('epoch', removed - reported_at)) FILTER (WHERE removed IS NOT NULL), '{}')"
+            f" MAX(removed), {_removed(DURATION_SQL)}, {_removed(REMOVAL_US_SQL)}"
             f" FROM ({_notices_of(span)}) AS n GROUP BY 1, 2",
             span_params * 2,
         )
@@ -118,6 +125,12 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
             columns[:2],
         )
     return len(marked)
+
+
+def _removed(value: str) -> str:
+    """SQL of the array of `value` over a day's removed notices, in the order of duration, then instant."""
+    order = f"{DURATION_SQL}, removed"
+    return f"COALESCE(ARRAY_AGG({value} ORDER BY {order}) FILTER (WHERE removed IS NOT NULL), '{{}}')"
 
 
 def vacuum() -> None:
@@ -159,7 +172,7 @@ def kept_by_load(days: LoadDays) -> Iterator[None]:
                     f"INSERT INTO scoring_noticeday AS d SELECT * FROM {target}"  # noqa: S608 - constants only
                     " ON CONFLICT (hoster_key, day) DO UPDATE SET notices = d.notices + EXCLUDED.notices,"
                     " open = d.open + EXCLUDED.open, removed_max = GREATEST(d.removed_max, EXCLUDED.removed_max),"
-                    " durations = ARRAY(SELECT unnest(d.durations || EXCLUDED.durations) AS x ORDER BY x)"
+                    f" durations = ARRAY(SELECT x {_MERGED}), removals = ARRAY(SELECT r {_MERGED})"
                 )
             cursor.execute(
                 "INSERT INTO scoring_noticehoster AS h (hoster_key, version)"  # noqa: S608 - constants only
@@ -249,15 +262,20 @@ def query(
     parts = f"""
         SELECT k, SUM(notices)::bigint AS notices, SUM(still_open)::bigint AS still_open,
                SUM(open_over)::bigint AS open_over, SUM(pending)::bigint AS pending,
-               string_agg({KEPT_SQL.format("durations")}, ''::bytea) AS kept,
-               string_agg(float8send(d), ''::bytea) AS loose, SUM(finite) AS finite
+               string_agg({KEPT_SQL.format("durations")}, ''::bytea) FILTER (WHERE NOT late) AS kept,
+               string_agg(float8send(d), ''::bytea) AS loose,
+               string_agg({KEPT_SQL.format("durations")}, ''::bytea) FILTER (WHERE late) AS late,
+               string_agg({KEPT_SQL.format("removals")}, ''::bytea) FILTER (WHERE late) AS late_removals,
+               SUM(finite) AS finite
         FROM (  -- the arrays' bytes made where they are gathered, not before the rows are grouped
             SELECT k, {TIME_PART_SQL.format("reported_at")} AS part, 1 AS notices,
                    (d IS NULL)::int AS still_open, (d IS NULL AND pending = 0)::int AS open_over, pending,
-                   NULL::float8[] AS durations, d, (d IS NOT NULL)::int AS finite
+                   NULL::float8[] AS durations, NULL::bigint[] AS removals, false AS late, d,
+                   (d IS NOT NULL)::int AS finite
             FROM base
             UNION ALL
-            SELECT k, {DAY_PART_SQL.format("day")}, notices, open, open, 0, durations, NULL, notices - open
+            SELECT k, {DAY_PART_SQL.format("day")}, notices, open, open, 0, durations, removals, late, NULL,
+                   notices - open
             FROM final
         ) AS f GROUP BY k, part
     """  # noqa: S608 - only constants are formatted in
@@ -266,8 +284,8 @@ def query(
             SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
             FROM scoring_noticehoster WHERE changed_from IS NOT NULL {key_filter}
         ), kept AS NOT MATERIALIZED (  -- a hoster has one mark at most: joined by hash, not looked up for every day
-            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, m.hoster_key IS NULL AS unmarked,
-                   d.day < %(settled_before)s AND (d.removed_max IS NULL OR d.removed_max <= %(as_of)s) AS settled
+            SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, d.removals, m.hoster_key IS NULL AS unmarked,
+                   d.day < %(settled_before)s AS settled, d.removed_max > %(as_of)s AS late
             FROM scoring_noticeday d
             LEFT JOIN marked m ON m.hoster_key = d.hoster_key AND d.day BETWEEN m.first_day AND m.last_day
             WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
@@ -285,7 +303,8 @@ def query(
                         WHEN reported_at >= %(due_from)s THEN 1 ELSE 0 END AS pending
             FROM ({_notices_of("unknown x")}) AS n OFFSET 0
         ), final AS (
-            SELECT {day_key} AS k, day, notices, open, durations FROM kept WHERE unmarked AND settled
+            SELECT {day_key} AS k, day, notices, open, durations, removals, COALESCE(late, false) AS late
+            FROM kept WHERE unmarked AND settled
         )
         {parts_sql(parts)}
     """  # noqa: S608 - only constants are formatted in
@@ -305,7 +324,10 @@ def query(
             # Compiling the query costs more than it saves (0.2-0.5 s over a million notices): the planner's
             # estimate of the notices of the unknown days, joined by hoster and day, is far too high.
             cursor.execute("SET LOCAL jit = off")
-        rows = list(figure_rows(sql, params, norm_seconds=float(norm_seconds), quantiles=quantiles))
+        cut_off_us = (as_of - _UNIX_EPOCH) // timedelta(microseconds=1)
+        rows = list(
+            figure_rows(sql, params, norm_seconds=float(norm_seconds), quantiles=quantiles, cut_off_us=cut_off_us)
+        )
     key = _hoster if week_starts is None else int
     return {key(row[0]): row[1:] for row in rows if row[1]}
 

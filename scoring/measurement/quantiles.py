@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # numpy is loaded by the first figures picked, not by every p
 
 # The fixed buckets `within_24h`, `between_24_48h` and `over_48h_or_open` of every figure, whatever the norm.
 FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS = 24, 48
-# One element of a float8[] in PostgreSQL's binary array format: its length (always 8), then the value.
-_ELEMENT = [("length", ">i4"), ("value", ">f8")]
+# One element of a float8[] (an int8[]) in PostgreSQL's binary array format: its length (always 8), then the value.
+_ELEMENT, _INT_ELEMENT = [("length", ">i4"), ("value", ">f8")], [("length", ">i4"), ("value", ">i8")]
 # Where the elements of a one-dimensional array start in `array_send`'s bytes (dimensions, flags, element type,
 # length, lower bound); an empty array is the first three alone.
 ARRAY_HEADER = 20
@@ -35,8 +35,12 @@ DAY_PART_SQL = f"(({{}}) - DATE '2000-01-01') / {PART_DAYS:d}"  # the part of a 
 TIME_PART_SQL = f"floor(date_part('epoch', {{}}) / {PART_DAYS * 86400:d})"  # the part of a timestamp (a report)
 
 
-def durations_of(kept: bytes | None, loose: bytes | None) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """The durations in `kept` and `loose` (bytes as the figures' queries send them), in no particular order."""
+def durations_of(
+    kept: bytes | None, loose: bytes | None, late: tuple[bytes | None, bytes | None, int] = (None, None, 0)
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], int]:
+    """The durations in `kept` and `loose` (bytes as the figures' queries send them) and those of `late` (kept
+    durations, their removals' instants and the cut-off, microseconds since 1970) removed by the cut-off, in no
+    particular order; and how many of `late` were removed after it (open at the cut-off)."""
     import numpy as np
 
     parts = []
@@ -44,7 +48,13 @@ def durations_of(kept: bytes | None, loose: bytes | None) -> np.ndarray[Any, np.
         parts.append(np.frombuffer(kept, _ELEMENT)["value"])
     if loose:
         parts.append(np.frombuffer(loose, ">f8"))
-    return np.concatenate(parts, dtype=np.float64) if parts else np.empty(0)
+    after = 0
+    late_durations, late_removals, cut_off = late
+    if late_durations and late_removals:
+        by_then = np.frombuffer(late_removals, _INT_ELEMENT)["value"] <= cut_off
+        parts.append(np.frombuffer(late_durations, _ELEMENT)["value"][by_then])
+        after = len(by_then) - int(np.count_nonzero(by_then))
+    return (np.concatenate(parts, dtype=np.float64) if parts else np.empty(0)), after
 
 
 def ranked(due: int, durations: np.ndarray[Any, np.dtype[np.float64]]) -> tuple[float | None, float | None]:
@@ -78,18 +88,25 @@ def picked(
 
 def parts_sql(parts: str) -> str:
     """The parts of the keys' notices in `parts` (a query of `k`, `notices`, `still_open`, `open_over`, `pending`,
-    `kept`, `loose` and `finite`, how many durations the part has) as `figure_rows` reads them: each key's parts
+    `kept`, `loose`, `late` and `late_removals` (kept durations and their removals' instants, of days with removals
+    after the cut-off) and `finite`, how many durations the part has) as `figure_rows` reads them: each key's parts
     together, with the key's durations in all its parts and the bytes of its widest part, the keys by their widest
     part, widest first (so no later part is wider than the widest of the key read last)."""
     return f"""
-        SELECT k, notices, still_open, open_over, pending, kept, loose, SUM(finite) OVER w AS finite,
-               MAX(COALESCE(length(kept), 0) + COALESCE(length(loose), 0)) OVER w AS widest
-        FROM ({parts}) AS parts WINDOW w AS (PARTITION BY k) ORDER BY widest DESC, k
+        SELECT k, notices, still_open, open_over, pending, kept, loose, late, late_removals,
+               SUM(finite) OVER w AS finite,
+               MAX(COALESCE(length(kept), 0) + COALESCE(length(loose), 0) + 2 * COALESCE(length(late), 0)) OVER w
+        FROM ({parts}) AS parts WINDOW w AS (PARTITION BY k) ORDER BY 11 DESC, k
     """  # noqa: S608 - only constants are formatted in
 
 
 def figure_rows(
-    sql: str, params: Sequence[Any] | Mapping[str, Any], *, norm_seconds: float, quantiles: bool
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any],
+    *,
+    norm_seconds: float,
+    quantiles: bool,
+    cut_off_us: int = 0,
 ) -> Iterator[tuple[Any, ...]]:
     """Each key's figures (the key, then what `picked` gives) from `sql` (PostgreSQL, `parts_sql`), read through a
     server-side cursor into one array per key: as many parts a fetch as make at most `FETCH_BYTES` if they were all
@@ -106,12 +123,14 @@ def figure_rows(
             for row in rows:
                 if row[0] != key:
                     if key is not _NO_KEY:
-                        yield (key, *picked(counts, durations, norm_seconds=norm_seconds, quantiles=quantiles))
-                    key, durations, filled, counts = row[0], np.empty(int(row[7])), 0, [0, 0, 0, 0]
+                        yield (key, *picked(counts, durations[:filled], norm_seconds=norm_seconds, quantiles=quantiles))
+                    key, durations, filled, counts = row[0], np.empty(int(row[9])), 0, [0, 0, 0, 0]
+                part, after = durations_of(row[5], row[6], (row[7], row[8], cut_off_us))
                 counts = [total + int(value) for total, value in zip(counts, row[1:5], strict=True)]
-                part = durations_of(row[5], row[6])
+                counts[1] += after  # removed after the cut-off: open at it, and over the norm (a settled day's)
+                counts[2] += after
                 durations[filled : filled + len(part)] = part
                 filled += len(part)
-            size = max(1, FETCH_BYTES // max(int(rows[-1][8]), 1))
+            size = max(1, FETCH_BYTES // max(int(rows[-1][10]), 1))
     if key is not _NO_KEY:
-        yield (key, *picked(counts, durations, norm_seconds=norm_seconds, quantiles=quantiles))
+        yield (key, *picked(counts, durations[:filled], norm_seconds=norm_seconds, quantiles=quantiles))

@@ -1,7 +1,8 @@
 """The kept day figures of the notices (migration 0017, PostgreSQL only; `scoring.measurement.notice_days`).
 
 `scoring_noticeday` holds, per hoster (0: unattributed) and day of the portal's time zone, what the figures need
-of that day's counted notices: how many, how many open, the latest removal and the removal durations, sorted.
+of that day's counted notices: how many, how many open, the latest removal and the removal durations, sorted
+(and, since migration 0019, each removal's instant beside its duration, in microseconds since 1970).
 Writers never compute it (but for a big fast import, `notice_days.kept_by_load`): after every statement that
 writes notices, a trigger marks the hosters it touched as changed (`scoring_noticehoster`: a new version from a
 sequence, and the span of report times written, widened until a reader refreshes those days). Readers treat the days of a marked span as unknown and read those notices
@@ -23,6 +24,11 @@ def _mark(rows: str) -> str:
             ON CONFLICT (hoster_key) DO UPDATE SET version = EXCLUDED.version,
                 changed_from = LEAST(h.changed_from, EXCLUDED.changed_from),
                 changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to)"""  # noqa: S608 - constants only
+
+
+def mark_all() -> str:
+    """Mark every hoster's notices as changed (after the kept days were emptied: all of them are to be computed)."""
+    return _mark("scoring_notice")
 
 
 # The trigger after inserts. A fast load big enough to rebuild the notices' indexes drops it for its COPY and keeps

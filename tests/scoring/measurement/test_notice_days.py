@@ -264,6 +264,23 @@ def test_a_refresh_of_many_days_analyses_them(two_hosters):
     assert analysed(written)
 
 
+def test_a_kept_day_with_removals_after_the_cut_off_counts_them_open(hoster_a, hoster_b):
+    """A settled day (every notice due at the cut-off) with removals after the cut-off: taken from its kept
+    figures, those removals open at the cut-off, equal to the reference."""
+    rows = [(60 * i, 3600 * (1 + 30 * (i % 4)), None, i % 2) for i in range(12)]  # removed 1 to 91 hours later
+    rows.append((720, 41 * 3600, None, 0))  # removed at the cut-off itself: removed by it
+    store_random_notices(rows, hoster_a, hoster_b)
+    notice_days.refresh()
+    start = metrics.as_datetime("2024-02-25")
+    end, as_of = start + timedelta(days=7), start + timedelta(days=2, hours=6)
+    reference = metrics._query_aggregate(start, end, as_of, 24, None, figures_sql=metrics.RANKED_FIGURES_SQL)
+    kept = notice_days.query(start, end, as_of, 24, None, None, quantiles=True)
+    assert {k: metrics._row("x", v, 10) for k, v in kept.items()} == {
+        k: metrics._row("x", v, 10) for k, v in reference.items()
+    }
+    assert kept[hoster_a.pk][4] == 3  # open at the cut-off: removed 61 and 91 hours after the report
+
+
 def test_figures_read_a_part_at_a_time_equal_the_reference(hoster_a, hoster_b):
     """Every fetch one part (`quantiles.FETCH_BYTES`): each key's parts span fetches, and a hoster's notices over
     forty days fall in two parts of 32 days; the kept way and the plain way give the reference's figures."""
