@@ -303,7 +303,8 @@ def query(
                         WHEN reported_at >= %(due_from)s THEN 1 ELSE 0 END AS pending
             FROM ({_notices_of("unknown x")}) AS n OFFSET 0
         ), final AS (
-            SELECT {day_key} AS k, day, notices, open, durations, removals, COALESCE(late, false) AS late
+            SELECT {day_key} AS k, day, notices, open, durations, COALESCE(late, false) AS late,
+                   CASE WHEN late THEN removals END AS removals  -- only a late day's are read
             FROM kept WHERE unmarked AND settled
         )
         {parts_sql(parts)}
