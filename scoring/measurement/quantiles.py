@@ -43,18 +43,28 @@ def durations_of(
     particular order; and how many of `late` were removed after it (open at the cut-off)."""
     import numpy as np
 
-    parts = []
+    pieces, after = _pieces(kept, loose, late)
+    return (np.concatenate(pieces, dtype=np.float64) if pieces else np.empty(0)), after
+
+
+def _pieces(
+    kept: bytes | None, loose: bytes | None, late: tuple[bytes | None, bytes | None, int]
+) -> tuple[list[np.ndarray[Any, Any]], int]:
+    """`durations_of` as views of the bytes, not yet copied anywhere."""
+    import numpy as np
+
+    pieces = []
     if kept:
-        parts.append(np.frombuffer(kept, _ELEMENT)["value"])
+        pieces.append(np.frombuffer(kept, _ELEMENT)["value"])
     if loose:
-        parts.append(np.frombuffer(loose, ">f8"))
+        pieces.append(np.frombuffer(loose, ">f8"))
     after = 0
     late_durations, late_removals, cut_off = late
     if late_durations and late_removals:
         by_then = np.frombuffer(late_removals, _INT_ELEMENT)["value"] <= cut_off
-        parts.append(np.frombuffer(late_durations, _ELEMENT)["value"][by_then])
+        pieces.append(np.frombuffer(late_durations, _ELEMENT)["value"][by_then])
         after = len(by_then) - int(np.count_nonzero(by_then))
-    return (np.concatenate(parts, dtype=np.float64) if parts else np.empty(0)), after
+    return pieces, after
 
 
 def ranked(due: int, durations: np.ndarray[Any, np.dtype[np.float64]]) -> tuple[float | None, float | None]:
@@ -95,8 +105,9 @@ def parts_sql(parts: str) -> str:
     return f"""
         SELECT k, notices, still_open, open_over, pending, kept, loose, late, late_removals,
                SUM(finite) OVER w AS finite,
-               MAX(COALESCE(length(kept), 0) + COALESCE(length(loose), 0) + 2 * COALESCE(length(late), 0)) OVER w
-        FROM ({parts}) AS parts WINDOW w AS (PARTITION BY k) ORDER BY 11 DESC, k
+               MAX(COALESCE(length(kept), 0) + COALESCE(length(loose), 0) + 2 * COALESCE(length(late), 0))
+               OVER w AS widest
+        FROM ({parts}) AS parts WINDOW w AS (PARTITION BY k) ORDER BY widest DESC, k
     """  # noqa: S608 - only constants are formatted in
 
 
@@ -120,17 +131,18 @@ def figure_rows(
         cursor.execute(sql, params)
         size = 1
         while rows := cursor.fetchmany(size):
-            for row in rows:
-                if row[0] != key:
+            for part_key, *part_counts, kept, loose, late, late_removals, finite, _widest in rows:
+                if part_key != key:
                     if key is not _NO_KEY:
                         yield (key, *picked(counts, durations[:filled], norm_seconds=norm_seconds, quantiles=quantiles))
-                    key, durations, filled, counts = row[0], np.empty(int(row[9])), 0, [0, 0, 0, 0]
-                part, after = durations_of(row[5], row[6], (row[7], row[8], cut_off_us))
-                counts = [total + int(value) for total, value in zip(counts, row[1:5], strict=True)]
+                    key, durations, filled, counts = part_key, np.empty(int(finite)), 0, [0, 0, 0, 0]
+                pieces, after = _pieces(kept, loose, (late, late_removals, cut_off_us))
+                counts = [total + int(value) for total, value in zip(counts, part_counts, strict=True)]
                 counts[1] += after  # removed after the cut-off: open at it, and over the norm (a settled day's)
                 counts[2] += after
-                durations[filled : filled + len(part)] = part
-                filled += len(part)
-            size = max(1, FETCH_BYTES // max(int(rows[-1][10]), 1))
+                for piece in pieces:  # straight into the key's array: each duration copied once
+                    durations[filled : filled + len(piece)] = piece
+                    filled += len(piece)
+            size = max(1, FETCH_BYTES // max(int(rows[-1][-1]), 1))  # the widest part of the key read last
     if key is not _NO_KEY:
         yield (key, *picked(counts, durations[:filled], norm_seconds=norm_seconds, quantiles=quantiles))
