@@ -17,7 +17,7 @@ ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 2)
 
 
 def _contact() -> dict[str, str]:
-    return {"contact_email": settings.CONTACT_EMAIL}
+    return {"contact_email": settings.CONTACT_EMAIL, "controller": settings.CONTROLLER}
 
 
 @login_not_required

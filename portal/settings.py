@@ -95,7 +95,7 @@ DASHBOARD_PANELS = [
     "scoring.publication.review_panels",
 ]
 # The company page likewise: each module listed has `hoster_panels(request, hoster) -> list[Panel]`.
-HOSTER_PAGE_PANELS = ["scoring.certification.panels", "scoring.publication.review_panels"]
+HOSTER_PAGE_PANELS = ["assessments.company_panels", "scoring.certification.panels", "scoring.publication.review_panels"]
 # `manage.py seed_demo` extends the core demo with each module's `seed(stdout)`, in this order: notices first, so
 # the assessments reviewed in the demo are scored on measured data, then certificates and the published monitor.
 DEMO_SEEDERS = ["scoring.measurement.demo", "assessments.demo", "scoring.publication.demo"]
@@ -231,6 +231,8 @@ globals().update(email_from_url(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Good Hoster portal <noreply@goodhoster.example>")
 # Where people write about their data and the site's accessibility (the privacy and accessibility statements).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "privacy@goodhoster.example")
+# The controller under the GDPR that the privacy statement names, with its address ("Name, street, town").
+CONTROLLER = env_str("CONTROLLER", "")
 # The scoring model in force (`scoring.rating.models.default_model_code`): publishing a model does not adopt it.
 SCORING_MODEL = env_str("SCORING_MODEL", "good-hoster-2020")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

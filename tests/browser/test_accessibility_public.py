@@ -47,6 +47,18 @@ def test_the_error_pages_are_branded_and_clean(page_for, live_server, language, 
     screenshot(page, f"error-{language}-404")
     assert axe_violations(page) == []
 
+    # A form sent without its token (a page left open too long, its session gone): the expired-form page.
+    page.goto(live_server.url + "/accounts/login/")
+    page.evaluate("document.querySelectorAll('input[name=csrfmiddlewaretoken]').forEach(e => e.remove())")
+    page.fill("input[name=login]", "someone@example.org")
+    page.fill("input[name=password]", "not-the-password")
+    with page.expect_navigation() as sent:
+        page.locator("main form button[type=submit]").first.click()
+    assert sent.value.status == 403
+    assert page.locator("footer a[href='/privacy/']").count() == 1
+    screenshot(page, f"error-{language}-403-form-expired")
+    assert axe_violations(page) == []
+
     owner = factories.make_member(factories.make_hoster("error-host"), email="owner@error.example")
     force_session(page, live_server.url, owner)
     assert page.goto(live_server.url + "/supervision/monitor/").status == 403
@@ -59,5 +71,7 @@ def test_the_error_pages_are_branded_and_clean(page_for, live_server, language, 
     page.set_content(html)
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("footer a[href='/privacy/']").count() == 1
+    assert page.locator("footer a[href='/accessibility/']").count() == 1
     screenshot(page, f"error-{language}-500")
     assert axe_violations(page) == []

@@ -75,6 +75,7 @@ def test_a_crash_is_a_branded_500_in_the_readers_language(production, language):
     assert response.status_code == 500
     assert f'<html lang="{language}">' in html and TEXTS[language][500] in html
     assert "a bug" not in html and "Traceback" not in html
+    assert 'href="/privacy/"' in html and 'href="/accessibility/"' in html  # the footer's statements
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -85,6 +86,7 @@ def test_the_500_page_renders_without_database_request_or_context_processors(lan
         response = server_error(RequestFactory().get("/"))
     assert f'<html lang="{language}">' in html and TEXTS[language][500] in html
     assert response.status_code == 500 and TEXTS[language][500] in response.content.decode()
+    assert 'href="/privacy/"' in html and 'href="/accessibility/"' in html
 
 
 @pytest.mark.django_db

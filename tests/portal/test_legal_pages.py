@@ -42,6 +42,22 @@ def test_the_privacy_statement_says_what_is_stored_why_how_long_and_the_rights(s
         assert part in content, part
 
 
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "The controller under the General Data Protection Regulation (GDPR) is Toezichthouder X, Den Haag,"),
+        (
+            "nl",
+            "Verwerkingsverantwoordelijke volgens de Algemene verordening gegevensbescherming (AVG) is"
+            " Toezichthouder X, Den Haag,",
+        ),
+    ],
+)
+def test_the_privacy_statement_names_the_controller_the_deployment_sets(settings, language, sentence):
+    settings.CONTROLLER = "Toezichthouder X, Den Haag"
+    assert sentence in text(page(reverse("privacy"), language))
+
+
 def test_the_accessibility_statement_follows_the_model(settings):
     settings.CONTACT_EMAIL = "dpo@toezicht.example"
     content = text(page(reverse("accessibility")))

@@ -4,22 +4,25 @@ the upload form's time zones; the portal CSV's hoster column by name or alias; e
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from portal.api import create_api_key
 from portal.identity import update_hoster_aliases
 from portal.models import ApiKey, Hoster
-from scoring.measurement import rows
+from scoring.measurement import rows, views
 from scoring.measurement.changes import NoticeOwner
 from scoring.measurement.forms import NoticeUploadForm
 from scoring.measurement.models import Attribution, ImportBatch, Notice
 from scoring.measurement.rows import RowError
 from scoring.measurement.scart import CLOSED_HEADER, NTD_HEADER
+from scoring.measurement.tasks import run_notice_import
 from tests.scoring.measurement.helpers import run_import
 from tests.scoring.measurement.scart_lines import closed, export, ntd
 
@@ -111,6 +114,29 @@ def test_errors_come_in_the_language_of_the_page_the_file_was_uploaded_from(
     upload(client, BAD_NTD_FILE)
     batch = ImportBatch.objects.get()
     assert batch.status == "rejected" and batch.errors[0].endswith(f"IP: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("language", "worker_language", "expected"),
+    [
+        ("en", "nl", "line 3: IP: “192.0.2.300” is not an IPv4 or IPv6 address."),
+        ("nl", "en", "regel 3: IP: “192.0.2.300” is geen IPv4- of IPv6-adres."),
+    ],
+)
+def test_the_worker_speaks_the_uploaders_language_not_its_own(
+    client_for, supervisor, hoster_a, monkeypatch, language, worker_language, expected
+):
+    """The upload only queues the file; the worker, whose own language differs, imports it later."""
+    queued = []
+    monkeypatch.setattr(views, "run_notice_import", SimpleNamespace(enqueue=lambda *args: queued.append(args)))
+    client = client_for(supervisor)
+    client.cookies["django_language"] = language
+    upload(client, BAD_NTD_FILE)
+    ((batch_id, uploader_language, file_format),) = queued
+    with translation.override(worker_language):
+        run_notice_import.call(batch_id, uploader_language, file_format)
+    batch = ImportBatch.objects.get()
+    assert batch.status == "rejected" and batch.errors[0] == expected
 
 
 def test_every_part_of_an_error_goes_through_the_translation(monkeypatch):
