@@ -1,11 +1,11 @@
 """Keyboard-only journeys: the skip link, the navbar and its menus, the language switch and a form, without a mouse;
-and the supervisor's navbar keeps to one line at 1280 pixels in both languages (issue 14, #16)."""
+and every person's navbar keeps to one line at 1280 pixels in both languages (issue 14, #16)."""
 
 from __future__ import annotations
 
 import pytest
 
-from portal.models import MemberRole, Role
+from portal.models import MemberRole, Membership, Role
 from tests import factories
 from tests.browser.conftest import force_session, screenshot
 from tests.scoring.certification.helpers import certify
@@ -38,7 +38,11 @@ def people():
     hoster = factories.make_hoster("clean-keys", name="Clean Keys Hosting", asns=[64500], prefixes=["192.0.2.0/24"])
     owner = factories.make_member(hoster, MemberRole.OWNER, email="a-rather-long-address.owner@clean-keys.example")
     certify(owner, hoster, supervisor)
-    return {"supervisor": supervisor, "owner": owner}
+    auditor = factories.make_role_user(Role.AUDITOR, email="a-rather-long-address.auditor@keys.example")
+    # The widest navbar: a supervisor who also works for a hoster (its company menu and the supervision menu).
+    both = factories.make_role_user(Role.SUPERVISOR, email="a-rather-long-address.both@clean-keys.example")
+    Membership.objects.create(user=both, hoster=hoster, role=MemberRole.OWNER)
+    return {"supervisor": supervisor, "owner": owner, "auditor": auditor, "supervisor-and-owner": both}
 
 
 def test_skip_link_then_language_switch_by_keyboard(page_for, live_server, people):
@@ -103,7 +107,7 @@ def test_the_supervision_menu_opens_moves_and_closes_by_keyboard(page_for, live_
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
-@pytest.mark.parametrize("who", ["supervisor", "owner"])
+@pytest.mark.parametrize("who", ["supervisor", "owner", "auditor", "supervisor-and-owner"])
 def test_the_navbar_keeps_to_one_line_at_1280_pixels(page_for, live_server, people, language, who):
     page = page_for(language)
     page.set_viewport_size({"width": 1280, "height": 800})
