@@ -44,6 +44,7 @@ PAGE = landscape(A4)
 MARGIN = 15 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
 FIGURE_COLUMN = 21 * mm
+RANK_COLUMN = 22 * mm  # "Rank by notices" and "Plaats naar meldingen" in two lines, no word broken
 FIGURE_COLUMNS = 9
 REVIEW_COLUMN = 34 * mm
 
@@ -218,7 +219,7 @@ def _ranking_table(ranking: Sequence[dict[str, Any]], *, reviewed: bool = False)
     figures = [FIGURE_COLUMN] * FIGURE_COLUMNS + ([REVIEW_COLUMN] if reviewed else [])
     table = Table(
         [_ranking_header(reviewed), *(_ranking_row(row, reviewed) for row in ranking)],
-        colWidths=(10 * mm, WIDTH - 10 * mm - sum(figures), *figures),
+        colWidths=(RANK_COLUMN, WIDTH - RANK_COLUMN - sum(figures), *figures),
         repeatRows=1,
         hAlign="LEFT",
     )
@@ -240,7 +241,7 @@ def _ranking_table(ranking: Sequence[dict[str, Any]], *, reviewed: bool = False)
 
 def _ranking_header(reviewed: bool = False) -> list[Flowable]:
     labels = [
-        _("Rank"),
+        _("Rank by notices"),
         _("Hoster"),
         _("Notices"),
         _("Share %"),

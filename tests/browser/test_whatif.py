@@ -5,6 +5,8 @@ works without JavaScript. Screenshots: tests/artifacts/screenshots/whatif-*.png.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -115,6 +117,7 @@ def test_a_supervisor_compares_a_what_if_by_keyboard(page_for, live_server):
     screenshot(page, "whatif-03-answer-changed")
     switch_the_model(page)
     screenshot(page, "whatif-04-model-switched")
+    page.screenshot(path=Path(__file__).resolve().parents[2] / "docs" / "images" / "supervisor-whatif.png")
     pick_a_period(page)
 
     # Figures typed by hand: choose the source by keyboard, then change the 90th percentile.

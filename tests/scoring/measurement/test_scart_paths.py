@@ -4,6 +4,7 @@ the upload form's time zones; the portal CSV's hoster column by name or alias; e
 from __future__ import annotations
 
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -159,6 +160,21 @@ def test_the_zone_field_offers_amsterdam_and_utc_first_and_the_rest_to_search(cl
     first = [chunk.split('"')[1] for chunk in options.split("<option value=")[1:4]]
     assert first == ["Europe/Amsterdam", "UTC", "Africa/Abidjan"]
     assert options.count("<option") > 300
+
+
+def test_every_upload_field_is_described_by_its_help_and_its_error(client_for, supervisor):
+    """Each field's aria-describedby names elements the page has: its help, and after a refusal its error."""
+    client = client_for(supervisor)
+    for html in (
+        client.get(reverse("scoring:imports")).content.decode(),
+        upload(client, NTD_FILE, timezone="Mars/Olympus").content.decode(),
+    ):
+        described = re.findall(r'aria-describedby="([^"]+)"', html)
+        assert described, "no field is described"
+        for ids in described:
+            for element in ids.split():
+                assert f'id="{element}"' in html, element
+    assert "id_timezone_error" in html
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Amsterdam", "", "Mars/Base", "europe/amsterdam"])
