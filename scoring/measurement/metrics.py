@@ -162,7 +162,8 @@ def _aggregate_by_hoster(
     versions = notice_days.versions()
     missing = [hoster_id for hoster_id, version in versions.items() if kept.get(hoster_id, (None,))[0] != version]
     if missing:
-        computed = _query_aggregate(date_from, date_to, as_of, norm_hours, None, quantiles=quantiles, keys=missing)
+        asked = None if len(missing) == len(versions) else missing  # all: not named one by one
+        computed = _query_aggregate(date_from, date_to, as_of, norm_hours, None, quantiles=quantiles, keys=asked)
         kept = {hoster_id: kept[hoster_id] for hoster_id in versions if hoster_id in kept}
         kept.update((hoster_id, (versions[hoster_id], computed.get(hoster_id, ()))) for hoster_id in missing)
         cache.set(name, kept, figure_cache.TIMEOUT)

@@ -6,6 +6,10 @@ writes notices, the hosters it touched and the span of report times it wrote (`s
 computes the marked days again and clears the mark unless a writer moved it meanwhile. A fast import big enough
 to rebuild the notices' indexes marks nothing: it keeps the days of its rows itself (`kept_by_load`, `load_days`).
 
+Each hoster's kept days are also kept in blocks of 32 days (migration 0020, written with the days by every writer of
+days): a block that the period holds whole, every day of it settled and unmarked and no removal after the cut-off,
+is read as one row instead of a row a day.
+
 `query` gives exactly what `metrics._query_aggregate` gives, for a period of whole days: a day is taken from its
 kept figures when they are known and settled for the cut-off (before the day that the norm's span before the
 cut-off falls on, not marked; a removal after the cut-off, found by the removal instants kept beside the durations,
@@ -28,7 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.measurement.quantiles import DAY_PART_SQL, KEPT_SQL, TIME_PART_SQL, figure_rows, parts_sql
-from scoring.migrations._notice_days import MARK_INSERTED
+from scoring.migrations._notice_days import BLOCK_DAYS, BLOCK_START_SQL, MARK_INSERTED, keep_blocks
 
 if TYPE_CHECKING:
     from scoring.measurement.load_days import LoadDays
@@ -41,6 +45,7 @@ UNATTRIBUTED = 0  # the key of the unattributed notices here; the figures' calle
 # notices until it ran.
 READER_DAYS = 7
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BLOCK_EPOCH = date(2000, 1, 1)  # blocks count from here (`_notice_days.BLOCK_SQL`)
 # A refresh that writes this many days or more analyses them: the kept days' reads were planned for a few hundred
 # rows before (over a million notices the figures of all hosters took 0.31 s before, 0.25 s after).
 ANALYZED_DAYS = 10000
@@ -113,8 +118,11 @@ def refresh(keys: Iterable[int] | None = None, *, days_max: int | None = None) -
             f" FROM ({_notices_of(span)}) AS n GROUP BY 1, 2",
             span_params * 2,
         )
-        if cursor.rowcount >= ANALYZED_DAYS:  # the planner counts them now, not when autovacuum comes by
-            cursor.execute("ANALYZE scoring_noticeday")
+        many = cursor.rowcount >= ANALYZED_DAYS
+        for statement in keep_blocks(span):
+            cursor.execute(statement, span_params)
+        if many:  # the planner counts them now, not when autovacuum comes by
+            cursor.execute("ANALYZE scoring_noticeday, scoring_noticeblock")
         # Cleared where the version is still the one read; a row a writer holds is skipped, not waited for (the
         # writer moves its version anyway), so a refresh never waits on a writer while holding rows it may want.
         cursor.execute(
@@ -174,6 +182,9 @@ def kept_by_load(days: LoadDays) -> Iterator[None]:
                     " open = d.open + EXCLUDED.open, removed_max = GREATEST(d.removed_max, EXCLUDED.removed_max),"
                     f" durations = ARRAY(SELECT x {_MERGED}), removals = ARRAY(SELECT r {_MERGED})"
                 )
+            loaded = f"(SELECT hoster_key, MIN(day) AS first_day, MAX(day) AS last_day FROM {target} GROUP BY 1) AS x"  # noqa: S608
+            for statement in keep_blocks(loaded):
+                cursor.execute(statement)
             cursor.execute(
                 "INSERT INTO scoring_noticehoster AS h (hoster_key, version)"  # noqa: S608 - constants only
                 f" SELECT hoster_key, nextval('scoring_noticehoster_version') FROM (SELECT DISTINCT hoster_key"
@@ -184,7 +195,7 @@ def kept_by_load(days: LoadDays) -> Iterator[None]:
             cursor.execute(MARK_INSERTED)
             # The planner's counts at once: the figures of all hosters after a load of 10M took 16 s without,
             # 8 s with (0.5 s to analyse); the worker vacuums after the commit (`vacuum`).
-            cursor.execute("ANALYZE scoring_notice, scoring_noticeday")
+            cursor.execute("ANALYZE scoring_notice, scoring_noticeday, scoring_noticeblock")
     finally:
         days.close()
 
@@ -253,6 +264,13 @@ def query(
     norm_seconds = Decimal(str(norm_hours)) * 3600
     key_filter = "" if keys is None else "AND hoster_key = ANY(%(keys)s)"
     kept_filter = "" if keys is None else "d.hoster_key = ANY(%(keys)s) AND"
+    # Whole blocks of the period before the day `settled_before` (their days all settled): read as one row each
+    # when no mark touches them and none of their removals came after the cut-off; only for figures by hoster.
+    first_block = -((_BLOCK_EPOCH - first_day).days // BLOCK_DAYS)
+    last_block = (min(end_day, settled_before) - _BLOCK_EPOCH).days // BLOCK_DAYS - 1
+    if week_starts is not None:
+        first_block, last_block = 0, -1
+    block_filter = "" if keys is None else "b.hoster_key = ANY(%(keys)s) AND"
     if week_starts is None:
         notice_key, day_key = "hoster_key", "hoster_key"
     else:
@@ -278,17 +296,33 @@ def query(
                    notices - open
             FROM final
         ) AS f GROUP BY k, part
+        UNION ALL  -- a block is a part of its own
+        SELECT hoster_key, notices, open, open, 0, durations, NULL, NULL, NULL, notices - open FROM blocks WHERE used
     """  # noqa: S608 - only constants are formatted in
     sql = f"""
         WITH marked AS (
             SELECT hoster_key, scoring_notice_day(changed_from) AS first_day, scoring_notice_day(changed_to) AS last_day
             FROM scoring_noticehoster WHERE changed_from IS NOT NULL {key_filter}
+        ), blocks AS (  -- the whole settled blocks of the period; `used` when no mark touches them, none late
+            SELECT b.hoster_key, b.block, b.notices::bigint AS notices, b.open::bigint AS open, b.durations,
+                   m.hoster_key IS NULL AND (b.removed_max IS NULL OR b.removed_max <= %(as_of)s) AS used
+            FROM scoring_noticeblock b
+            LEFT JOIN marked m ON m.hoster_key = b.hoster_key AND m.first_day < {BLOCK_START_SQL.format("b.block + 1")}
+                 AND m.last_day >= {BLOCK_START_SQL.format("b.block")}
+            WHERE {block_filter} b.block BETWEEN %(first_block)s AND %(last_block)s
         ), kept AS NOT MATERIALIZED (  -- a hoster has one mark at most: joined by hash, not looked up for every day
             SELECT d.hoster_key, d.day, d.notices, d.open, d.durations, d.removals, m.hoster_key IS NULL AS unmarked,
                    d.day < %(settled_before)s AS settled, d.removed_max > %(as_of)s AS late
-            FROM scoring_noticeday d
+            FROM (  -- the days outside the blocks, and those of the blocks not used (every kept day has its block)
+                SELECT d.* FROM scoring_noticeday d WHERE {kept_filter} d.day >= %(first_day)s
+                       AND d.day < %(end_day)s AND (d.day < %(blocks_from)s OR d.day >= %(blocks_to)s)
+                UNION ALL
+                SELECT d.* FROM blocks u JOIN scoring_noticeday d ON d.hoster_key = u.hoster_key
+                       AND d.day >= {BLOCK_START_SQL.format("u.block")}
+                       AND d.day < {BLOCK_START_SQL.format("u.block + 1")}
+                WHERE NOT u.used
+            ) AS d
             LEFT JOIN marked m ON m.hoster_key = d.hoster_key AND d.day BETWEEN m.first_day AND m.last_day
-            WHERE {kept_filter} d.day >= %(first_day)s AND d.day < %(end_day)s
         ), unknown AS (
             SELECT hoster_key, GREATEST(first_day, %(first_day)s) AS first_day,
                    LEAST(last_day, %(last_day)s) AS last_day
@@ -318,6 +352,14 @@ def query(
         "first_day": first_day,
         "end_day": end_day,
         "last_day": end_day - timedelta(days=1),
+        "first_block": first_block,
+        "last_block": last_block,
+        "blocks_from": _BLOCK_EPOCH + timedelta(days=BLOCK_DAYS * first_block)
+        if first_block <= last_block
+        else end_day,
+        "blocks_to": _BLOCK_EPOCH + timedelta(days=BLOCK_DAYS * (last_block + 1))
+        if first_block <= last_block
+        else end_day,
     }
     with transaction.atomic():
         with connection.cursor() as cursor:

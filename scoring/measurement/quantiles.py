@@ -30,6 +30,7 @@ KEPT_SQL = f"substring(array_send({{}}) FROM {ARRAY_HEADER + 1:d})"  # a float8[
 # eight months: about 0.8M durations, 9 MB), fetched at most about this many bytes of durations at a time (twice
 # that as the hex of text results) unless one part is more: many parts of small hosters a fetch, one of a large.
 PART_DAYS, FETCH_BYTES = 32, 1 << 23
+JOINED_BYTES = 1 << 20  # a key's parts this small in all come as one
 _NO_KEY = object()
 DAY_PART_SQL = f"(({{}}) - DATE '2000-01-01') / {PART_DAYS:d}"  # the part of a date (a kept day)
 TIME_PART_SQL = f"floor(date_part('epoch', {{}}) / {PART_DAYS * 86400:d})"  # the part of a timestamp (a report)
@@ -99,15 +100,27 @@ def picked(
 def parts_sql(parts: str) -> str:
     """The parts of the keys' notices in `parts` (a query of `k`, `notices`, `still_open`, `open_over`, `pending`,
     `kept`, `loose`, `late` and `late_removals` (kept durations and their removals' instants, of days with removals
-    after the cut-off) and `finite`, how many durations the part has) as `figure_rows` reads them: each key's parts
-    together, with the key's durations in all its parts and the bytes of its widest part, the keys by their widest
-    part, widest first (so no later part is wider than the widest of the key read last)."""
+    after the cut-off) and `finite`, how many durations the part has) as `figure_rows` reads them: the parts of a key
+    whose durations are at most `JOINED_BYTES` in all joined into one (each part costs the reader more than its
+    bytes: two thousand hosters of a few notices a day have as many parts as blocks), each key's parts together,
+    with the key's durations in all its parts and the bytes of its widest part, the keys by their widest part,
+    widest first (so no later part is wider than the widest of the key read last)."""
+    width = "COALESCE(length(kept), 0) + COALESCE(length(loose), 0) + 2 * COALESCE(length(late), 0)"
     return f"""
         SELECT k, notices, still_open, open_over, pending, kept, loose, late, late_removals,
-               SUM(finite) OVER w AS finite,
-               MAX(COALESCE(length(kept), 0) + COALESCE(length(loose), 0) + 2 * COALESCE(length(late), 0))
-               OVER w AS widest
-        FROM ({parts}) AS parts WINDOW w AS (PARTITION BY k) ORDER BY widest DESC, k
+               SUM(finite) OVER w AS finite, MAX({width}) OVER w AS widest
+        FROM (
+            SELECT k, SUM(notices)::bigint AS notices, SUM(still_open)::bigint AS still_open,
+                   SUM(open_over)::bigint AS open_over, SUM(pending)::bigint AS pending,
+                   string_agg(kept, ''::bytea) AS kept, string_agg(loose, ''::bytea) AS loose,
+                   string_agg(late, ''::bytea) AS late,  -- both arrays of a row or neither: they stay in step
+                   string_agg(late_removals, ''::bytea) AS late_removals, SUM(finite)::bigint AS finite
+            FROM (
+                SELECT *, CASE WHEN SUM({width}) OVER (PARTITION BY k) > {JOINED_BYTES:d} THEN row_number() OVER () END
+                          AS apart
+                FROM ({parts}) AS parts
+            ) AS parts GROUP BY k, apart
+        ) AS parts WINDOW w AS (PARTITION BY k) ORDER BY widest DESC, k
     """  # noqa: S608 - only constants are formatted in
 
 

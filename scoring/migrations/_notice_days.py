@@ -26,6 +26,52 @@ def _mark(rows: str) -> str:
                 changed_to = GREATEST(h.changed_to, EXCLUDED.changed_to)"""  # noqa: S608 - constants only
 
 
+# Blocks (migration 0020): each hoster's kept days gathered by 32 days from 1 January 2000 (the kept figures' parts,
+# `quantiles.PART_DAYS`), with the bytes of their durations as the figures' queries send them (a day's array without
+# its header, `quantiles.KEPT_SQL`), in no particular order. A period's figures read a block instead of its days
+# when every one of them counts whole and settled; a writer of days writes the blocks over them too.
+BLOCK_DAYS = 32
+BLOCK_SQL = f"floor((({{}}) - DATE '2000-01-01') / {BLOCK_DAYS:d}::float8)::integer"  # the block of a date
+BLOCK_START_SQL = f"(DATE '2000-01-01' + {BLOCK_DAYS:d} * ({{}}))"  # the first day of a block
+
+
+def keep_blocks(span: str) -> list[str]:
+    """The statements that compute the blocks over the days of `span` (a FROM item `x` with `hoster_key`,
+    `first_day` and `last_day`, parameters used once by each) again from the kept days."""
+    first, last = BLOCK_SQL.format("x.first_day"), BLOCK_SQL.format("x.last_day")
+    return [
+        f"DELETE FROM scoring_noticeblock b USING {span}"  # noqa: S608 - constants only
+        f" WHERE b.hoster_key = x.hoster_key AND b.block BETWEEN {first} AND {last}",
+        "INSERT INTO scoring_noticeblock (hoster_key, block, notices, open, removed_max, durations)"
+        f" SELECT d.hoster_key, {BLOCK_SQL.format('d.day')}, SUM(d.notices), SUM(d.open), MAX(d.removed_max),"
+        " string_agg(substring(array_send(d.durations) FROM 21), ''::bytea)"
+        f" FROM {span} JOIN scoring_noticeday d ON d.hoster_key = x.hoster_key"
+        f" AND d.day >= {BLOCK_START_SQL.format(first)} AND d.day < {BLOCK_START_SQL.format(last + ' + 1')}"
+        " GROUP BY 1, 2",
+    ]
+
+
+def _truncated(tables: str) -> str:
+    return f"""CREATE OR REPLACE FUNCTION scoring_notice_days_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE {tables};
+        RETURN NULL;
+    END $$"""
+
+
+BLOCKS = [
+    """CREATE TABLE scoring_noticeblock (
+        hoster_key bigint NOT NULL, block integer NOT NULL, notices integer NOT NULL, open integer NOT NULL,
+        removed_max timestamptz, durations bytea NOT NULL, PRIMARY KEY (hoster_key, block))""",
+    "ALTER TABLE scoring_noticeblock ALTER COLUMN durations SET STORAGE EXTERNAL",  # floats hardly compress
+    _truncated("scoring_noticeday, scoring_noticeblock, scoring_noticehoster"),
+    *keep_blocks(
+        "(SELECT hoster_key, MIN(day) AS first_day, MAX(day) AS last_day FROM scoring_noticeday GROUP BY 1) AS x"
+    ),
+]
+BLOCKS_REVERSE = [_truncated("scoring_noticeday, scoring_noticehoster"), "DROP TABLE scoring_noticeblock"]
+
+
 def mark_all() -> str:
     """Mark every hoster's notices as changed (after the kept days were emptied: all of them are to be computed)."""
     return _mark("scoring_notice")

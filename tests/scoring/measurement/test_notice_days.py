@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -72,7 +73,7 @@ def reference_total(start: datetime, end: datetime) -> int:
 @given(
     rows=st.lists(RANDOM_NOTICE, min_size=1, max_size=50),
     first_day=st.integers(0, 10),
-    days=st.integers(1, 30),
+    days=st.one_of(st.integers(1, 30), st.integers(40, 50)),  # the longer ones hold a whole block
     cut_off_hours=st.one_of(st.none(), st.integers(-48, 24 * 40)),
     norm_hours=st.sampled_from([1, 12, 24, 36.5, 720]),
     refreshed=st.sampled_from(["none", "all", "a"]),
@@ -112,6 +113,7 @@ def test_the_kept_days_give_the_reference_figures(
         k: metrics._row("x", v, 10) for k, v in reference.items()
     }
     assert notice_days.totals(start, end, None).get(0, 0) == reference_total(start, end)
+    assert_blocks_hold_their_days()
     weekly_totals = notice_days.totals(start, end, weeks)
     for index, week in enumerate(weeks):
         week_end = min(end, week + timedelta(days=7)) if index == len(weeks) - 1 else weeks[index + 1]
@@ -257,7 +259,9 @@ def test_a_refresh_of_many_days_analyses_them(two_hosters):
             cursor.execute("UPDATE scoring_noticehoster SET changed_from = %s, changed_to = %s", list(PERIOD))
         with mock.patch.object(notice_days, "ANALYZED_DAYS", days), CaptureQueriesContext(connection) as queries:
             assert notice_days.refresh() == 2
-        return any(query["sql"] == "ANALYZE scoring_noticeday" for query in queries.captured_queries)
+        return any(
+            query["sql"] == "ANALYZE scoring_noticeday, scoring_noticeblock" for query in queries.captured_queries
+        )
 
     written = len({(notice.hoster_id, timezone.localtime(notice.reported_at).date()) for notice in two_hosters})
     assert not analysed(written + 1)
@@ -289,7 +293,7 @@ def test_figures_read_a_part_at_a_time_equal_the_reference(hoster_a, hoster_b):
     notice_days.refresh()
     start, end = metrics.as_datetime("2024-02-25"), metrics.as_datetime("2024-04-06")
     reference = metrics._query_aggregate(start, end, end, 24, None, figures_sql=metrics.RANKED_FIGURES_SQL)
-    with mock.patch.object(picking, "FETCH_BYTES", 1):
+    with mock.patch.object(picking, "FETCH_BYTES", 1), mock.patch.object(picking, "JOINED_BYTES", 0):
         kept = notice_days.query(start, end, end, 24, None, None, quantiles=True)
         with mock.patch.object(notice_days, "ready", return_value=False):
             plain = metrics._query_aggregate(start, end, end, 24, None)
@@ -299,6 +303,60 @@ def test_figures_read_a_part_at_a_time_equal_the_reference(hoster_a, hoster_b):
 
     assert figures_of(kept) == figures_of(plain) == figures_of(reference)
     assert set(reference) == {hoster_a.pk, hoster_b.pk, None}
+
+
+def assert_blocks_hold_their_days() -> None:
+    """Every block of 32 days holds exactly its kept days: their counts, latest removal and durations."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hoster_key, day, notices, open, removed_max, durations FROM scoring_noticeday")
+        days = cursor.fetchall()
+        cursor.execute("SELECT hoster_key, block, notices, open, removed_max, durations FROM scoring_noticeblock")
+        blocks = cursor.fetchall()
+    expected: dict[tuple[int, int], tuple] = {}
+    for key, day, notices, still_open, removed_max, durations in days:
+        at = (key, (day - date(2000, 1, 1)).days // picking.PART_DAYS)
+        count, opened, latest, found = expected.get(at, (0, 0, None, []))
+        latest = max((moment for moment in (latest, removed_max) if moment is not None), default=None)
+        expected[at] = (count + notices, opened + still_open, latest, sorted(found + list(durations)))
+    held = {
+        (key, block): (notices, still_open, removed_max, sorted(np.frombuffer(durations, picking._ELEMENT)["value"]))
+        for key, block, notices, still_open, removed_max, durations in blocks
+    }
+    assert held == expected
+
+
+def test_a_whole_settled_block_is_read_as_one_row_and_only_then(hoster_a, hoster_b):
+    """A block whose days all count, settled, unmarked and removed by the cut-off is read from its own row (a
+    block made wrong on purpose shows it); a period that cuts it, a removal after the cut-off or a mark sends the
+    figures to its days, equal to the reference."""
+    rows = [(i * 24 * 60 + 600, 2 * 3600, None, i % 2) for i in range(40)]  # 25 February to 4 April, 10:00
+    rows.append((24 * 24 * 60 + 600, 26 * 24 * 3600, None, 0))  # 20 March, removed 15 April
+    stored = store_random_notices(rows, hoster_a, hoster_b)
+    notice_days.refresh()
+    assert_blocks_hold_their_days()
+    block = (date(2024, 3, 20) - date(2000, 1, 1)).days // picking.PART_DAYS  # 7 March to 7 April
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scoring_noticeblock SET notices = notices + 1000 WHERE hoster_key = %s AND block = %s",
+            [hoster_a.pk, block],
+        )
+
+    def read(first: str, last: str, cut_off: str) -> tuple[int, int]:
+        start, end, as_of = (metrics.as_datetime(moment) for moment in (first, last, cut_off))
+        reference = metrics._query_aggregate(start, end, as_of, 24, None, figures_sql=metrics.RANKED_FIGURES_SQL)
+        kept = notice_days.query(start, end, as_of, 24, None, None, quantiles=True)
+        assert kept[hoster_b.pk] == reference[hoster_b.pk]
+        return kept[hoster_a.pk][0], reference[hoster_a.pk][0]
+
+    found, reference = read("2024-03-01", "2024-04-20", "2024-04-20")
+    assert found == reference + 1000  # the block's own row
+    found, reference = read("2024-03-08", "2024-04-20", "2024-04-20")
+    assert found == reference  # the period cuts it: its days
+    found, reference = read("2024-03-01", "2024-04-20", "2024-04-12")
+    assert found == reference  # removed after the cut-off: the days
+    Notice.objects.filter(pk=stored[20].pk).update(removed_at=F("removed_at") + timedelta(minutes=1))  # marked
+    found, reference = read("2024-03-01", "2024-04-20", "2024-04-20")
+    assert found == reference
 
 
 def kept_rows() -> list[tuple]:
@@ -361,6 +419,7 @@ def test_a_big_fast_load_keeps_the_days_of_its_rows_itself(hoster_a, hoster_b, b
         assert {k: metrics._row("x", v, 10) for k, v in kept.items()} == {
             k: metrics._row("x", v, 10) for k, v in reference.items()
         }
+    assert_blocks_hold_their_days()
     if refreshed:
         kept = kept_rows()
         with connection.cursor() as cursor:  # the reference: every hoster's whole history marked, then refreshed
