@@ -64,12 +64,18 @@ BLOCKS = [
         hoster_key bigint NOT NULL, block integer NOT NULL, notices integer NOT NULL, open integer NOT NULL,
         removed_max timestamptz, durations bytea NOT NULL, PRIMARY KEY (hoster_key, block))""",
     "ALTER TABLE scoring_noticeblock ALTER COLUMN durations SET STORAGE EXTERNAL",  # floats hardly compress
+    # The days at a period's ends, of all hosters, without reading the days between (those of its blocks).
+    "CREATE INDEX scoring_noticeday_day ON scoring_noticeday (day)",
     _truncated("scoring_noticeday, scoring_noticeblock, scoring_noticehoster"),
     *keep_blocks(
         "(SELECT hoster_key, MIN(day) AS first_day, MAX(day) AS last_day FROM scoring_noticeday GROUP BY 1) AS x"
     ),
 ]
-BLOCKS_REVERSE = [_truncated("scoring_noticeday, scoring_noticehoster"), "DROP TABLE scoring_noticeblock"]
+BLOCKS_REVERSE = [
+    _truncated("scoring_noticeday, scoring_noticehoster"),
+    "DROP INDEX scoring_noticeday_day",
+    "DROP TABLE scoring_noticeblock",
+]
 
 
 def mark_all() -> str:

@@ -176,10 +176,14 @@ def test_a_refresh_keeps_the_mark_of_a_write_it_did_not_see(two_hosters, hoster_
 
 def test_an_emptied_table_empties_the_kept_days(two_hosters):
     notice_days.refresh()
+    tables = ("scoring_noticeday", "scoring_noticeblock", "scoring_noticehoster")
+    counted = " UNION ALL ".join(f"SELECT COUNT(*) FROM {table}" for table in tables)
     with connection.cursor() as cursor:
+        cursor.execute(counted)
+        assert all(count for (count,) in cursor.fetchall())
         cursor.execute("TRUNCATE scoring_notice CASCADE")
-        cursor.execute("SELECT (SELECT COUNT(*) FROM scoring_noticeday) + (SELECT COUNT(*) FROM scoring_noticehoster)")
-        assert cursor.fetchone() == (0,)
+        cursor.execute(counted)
+        assert cursor.fetchall() == [(0,)] * 3
 
 
 def marked() -> list[int]:
