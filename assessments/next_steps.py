@@ -66,8 +66,16 @@ def _changes_step(assessment: Assessment, role: str | None) -> NextStep:
     return NextStep(text % {"codes": codes}, review, _("Read the auditor's questions"))
 
 
+def _decision_of(assessment: Assessment) -> Decision | None:
+    """The auditor's decision; no query when the assessment was read with `select_related("decision")`."""
+    try:
+        return assessment.decision
+    except Decision.DoesNotExist:
+        return None
+
+
 def _approved_step(assessment: Assessment) -> NextStep:
-    decision = Decision.objects.filter(assessment=assessment).first()
+    decision = _decision_of(assessment)
     certificate = f"{reverse('hoster_detail', args=[assessment.hoster.slug])}#certificate"
     if decision is not None and not decision.certifiable:
         return NextStep(

@@ -26,6 +26,9 @@ from portal.access import AuthenticatedHttpRequest, get_hoster_for
 from portal.models import MemberRole
 from portal.refusals import show_refusal
 
+EVIDENCE_FEEDBACK_KEY = "assessments.evidence_feedback"
+"""The session key of an evidence outcome waiting for the section page that a plain (no-JavaScript) post lands on."""
+
 
 def _context(request: AuthenticatedHttpRequest, assessment: Assessment) -> dict[str, Any]:
     role = role_in(request.user, assessment)
@@ -133,8 +136,15 @@ def _render_section(
         answer.criterion_code: answer
         for answer in assessment.answers.prefetch_related("evidence").select_related("updated_by")
     }
+    feedback = _pop_evidence_feedback(request, assessment)
     items = [
-        _item(context, criterion, answers.get(criterion.code), (bound or {}).get(criterion.code))
+        _item(
+            context,
+            criterion,
+            answers.get(criterion.code),
+            (bound or {}).get(criterion.code),
+            feedback=feedback.get(criterion.code),
+        )
         for criterion in section.criteria
     ]
     sections = list(assessment.questionnaire.parsed.sections)
@@ -207,21 +217,31 @@ def _evidence_feedback(
     """The outcome of adding or removing evidence, at the question it concerns.
 
     htmx swaps the question's evidence block: a refusal appears in it at the field (which takes focus), a
-    confirmation in the live region beside it. Without JavaScript the section is shown again at the question,
-    the outcome as a message.
+    confirmation in the live region beside it. Without JavaScript the post returns to the section page, at the
+    refused field (which the browser then focuses) or at the question, and shows the outcome in the same places:
+    it waits in the session for that one render.
     """
     code = criterion.code
+    feedback = {"error": error.removeprefix(f"{code}: "), "done": done, **extra}
     if request.htmx:
         context = _context(request, assessment)
         answer = assessment.answers.prefetch_related("evidence").filter(criterion_code=code).first()
-        shown = error.removeprefix(f"{code}: ")
-        item = _item(context, criterion, answer, feedback={"error": shown, "done": done, **extra})
+        item = _item(context, criterion, answer, feedback=feedback)
         return render(request, "assessments/_evidence_response.html", {**context, "item": item})
-    if error:
-        messages.error(request, error if error.startswith(f"{code}:") else f"{code}: {error}")
-    else:
-        messages.success(request, done)
-    return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#crit-{code}")
+    request.session[EVIDENCE_FEEDBACK_KEY] = {"assessment": assessment.pk, "criterion": code, "feedback": feedback}
+    # The browser focuses the element a fragment names: a refused field gets the keyboard, its error read with it.
+    anchor = f"crit-{code}"
+    if error and criterion.evidence != "none":
+        anchor = EvidenceForm(criterion)[extra.get("error_field", "file")].id_for_label
+    return redirect(f"{reverse('assessments:section', args=[assessment.pk, criterion.section])}#{anchor}")
+
+
+def _pop_evidence_feedback(request: AuthenticatedHttpRequest, assessment: Assessment) -> dict[str, dict[str, str]]:
+    """The outcome left by the last evidence action without JavaScript, by criterion; shown once, then gone."""
+    stored = request.session.pop(EVIDENCE_FEEDBACK_KEY, None)
+    if not isinstance(stored, dict) or stored.get("assessment") != assessment.pk:
+        return {}
+    return {stored["criterion"]: stored["feedback"]}
 
 
 def _add_evidence(request: AuthenticatedHttpRequest, assessment: Assessment, code: str, form: EvidenceForm) -> str:

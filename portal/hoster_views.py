@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -39,8 +40,13 @@ from portal.services import PortalRefused
 PAGE_SIZE = 25
 
 
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+def _show_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's refusal on the form: at the field it names, else above the form (announced as an alert)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
@@ -66,7 +72,7 @@ def hoster_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             hoster = services.register_hoster(request.user, form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            _show_errors(form, exc)
         else:
             request.session[SESSION_HOSTER_KEY] = hoster.slug
             messages.success(
@@ -108,7 +114,7 @@ def hoster_settings(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         try:
             changed, identity_change = save_hoster_profile(request.user, membership.hoster, form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            _show_errors(form, exc)
         else:
             if identity_change is not None:
                 messages.info(request, _waiting_message(identity_change))
@@ -138,7 +144,7 @@ def hoster_network(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
             data = form.cleaned_data
             changed = update_hoster_declarations(request.user, hoster, data["asns"], data["prefixes"], data["aliases"])
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            _show_errors(form, exc)
         else:
             messages.success(
                 request, _("The network is saved; notices are re-attributed.") if changed else _("Nothing was changed.")

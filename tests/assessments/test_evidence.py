@@ -74,7 +74,13 @@ def upload(client, assessment, code: str, name: str, content: bytes):
 
 
 def page_messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
+    """What the section page says at the question the evidence was for; nothing waits at the top of the page."""
+    assert list(response.context["messages"]) == []
+    return [
+        f"{item['criterion'].code}: {item['evidence_error']}" if item.get("evidence_error") else item["evidence_done"]
+        for item in response.context["items"]
+        if item.get("evidence_error") or item.get("evidence_done")
+    ]
 
 
 REFUSALS = [

@@ -1,7 +1,8 @@
 """Feedback at the field it concerns: a refused upload, a saved document, a removed one and a refused answer are
-shown in the question's own block (htmx), tied to the field (aria-invalid, aria-describedby) and announced (an
-alert for refusals, a live region for confirmations); nothing is stored on a refusal, and no message is left for
-the top of the next page."""
+shown in the question's own block (with htmx, and without JavaScript on the page the post returns to), tied to the
+field (aria-invalid, aria-describedby) and announced (an alert for refusals, a live region for confirmations);
+nothing is stored on a refusal, and no message is left for the top of the page. An auditor's saved verdict is
+announced in its card too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Answer, Evidence
-from portal.models import AuditEvent
+from portal.models import AuditEvent, MemberRole, Membership
+from tests import factories
 from tests.assessments.helpers import make_pdf
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +91,64 @@ def test_removing_evidence_is_confirmed_in_the_block(client_for, editor_a, draft
     assert not Evidence.objects.exists()
 
 
-def test_without_javascript_the_old_round_trip_still_works(client_for, editor_a, draft_a):
+def test_without_javascript_a_refusal_lands_at_its_field_not_at_the_top(client_for, editor_a, draft_a):
+    client = client_for(editor_a)
     photo = SimpleUploadedFile("policy.pdf", JPEG, content_type="application/pdf")
-    response = add_evidence(client_for(editor_a), draft_a, "KYC-1", {"file": photo})
-    assert response.status_code == 302 and response["Location"].endswith("/sections/KYC/#crit-KYC-1")
+    response = add_evidence(client, draft_a, "KYC-1", {"file": photo})
+    # The fragment names the refused field: the browser focuses it, and a screen reader reads its error with it.
+    assert response.status_code == 302 and response["Location"].endswith("/sections/KYC/#id_KYC-1_evidence_file")
     assert not Evidence.objects.exists()
+    landed = client.get(response["Location"])
+    assert list(landed.context["messages"]) == []
+    page = landed.content.decode()
+    assert 'class="alert' not in page.split('<article id="crit-KYC-1"')[0]  # nothing at the top of the page
+    error = re.search(r'<div[^>]*id="evidence-error-KYC-1"[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
+    assert error and "Images and video are never accepted" in error.group(1)
+    file_input = re.search(r'<input type="file"[^>]*>', page.split('id="evidence-KYC-1"')[1]).group(0)
+    assert 'aria-invalid="true"' in file_input and 'aria-describedby="evidence-error-KYC-1"' in file_input
+    assert 'id="id_KYC-1_evidence_file"' in file_input
+    assert page.count('id="evidence-error-') == page.count('id="evidence-error-KYC-1"') == 1
+    assert "Images and video" not in section_page(client, draft_a, "KYC")  # shown once
+
+
+def test_without_javascript_a_bad_address_is_kept_at_its_field(client_for, editor_a, draft_a):
+    client = client_for(editor_a)
+    response = add_evidence(client, draft_a, "CON-6", {"url": "ftp://x.example/<b>"})
+    assert response["Location"].endswith("#id_CON-6_evidence_url")
+    page = client.get(response["Location"]).content.decode()
+    url_input = re.search(r'<input type="url"[^>]*id="id_CON-6_evidence_url"[^>]*>', page, re.S).group(0)
+    assert 'aria-invalid="true"' in url_input
+    assert 'value="ftp://x.example/&lt;b&gt;"' in url_input
+    assert 'id="evidence-error-CON-6" role="alert"' in page
+
+
+def test_without_javascript_a_document_is_confirmed_beside_its_field(client_for, editor_a, draft_a):
+    client = client_for(editor_a)
+    document = SimpleUploadedFile("KYC policy.pdf", make_pdf(), content_type="application/pdf")
+    response = add_evidence(client, draft_a, "KYC-1", {"file": document})
+    assert response["Location"].endswith("/sections/KYC/#crit-KYC-1")
+    landed = client.get(response["Location"])
+    assert list(landed.context["messages"]) == []
+    page = landed.content.decode()
+    assert re.search(r'id="evidence-status-KYC-1"[^>]*role="status"[^>]*>KYC-1: document KYC policy.pdf added.', page)
+    assert 'role="alert"' not in page and 'aria-invalid="true"' not in page
+
+
+def test_the_outcome_is_shown_only_on_its_own_assessment(client_for, hoster_a, draft_a, draft_b, owner_b):
+    both = factories.make_member(draft_b.hoster, MemberRole.EDITOR, email="both@example.org")
+    Membership.objects.create(user=both, hoster=hoster_a, role=MemberRole.EDITOR)
+    client = client_for(both)
+    add_evidence(client, draft_a, "CON-6", {"url": "not an address"})
+    page = section_page(client, draft_b, "CON")
+    assert 'id="evidence-error-CON-6"' not in page and 'aria-invalid="true"' not in page
+
+
+def test_evidence_where_none_is_asked_is_refused_in_the_block(client_for, editor_a, draft_a):
+    client = client_for(editor_a)
+    response = add_evidence(client, draft_a, "KYC-4", {"url": "https://hoster-a.example/"})
+    assert response["Location"].endswith("#crit-KYC-4")
+    page = client.get(response["Location"]).content.decode()
+    assert re.search(r'id="evidence-error-KYC-4" role="alert"><strong>Not added:</strong> KYC-4 asks for no', page)
 
 
 def test_outsiders_and_viewers_get_no_block(client_for, owner_b, viewer_a, draft_a):
@@ -127,3 +182,14 @@ def test_every_description_a_field_points_to_exists(client_for, editor_a, draft_
     ids = set(re.findall(r'\sid="([^"]+)"', page))
     referenced = {ref for refs in re.findall(r'aria-describedby="([^"]+)"', page) for ref in refs.split()}
     assert referenced and referenced <= ids, referenced - ids
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_a_saved_verdict_is_announced_where_it_was_given(client_for, in_review_a, auditor, headers):
+    client = client_for(auditor)
+    url = reverse("assessments:review_answer", args=[in_review_a.pk, "KYC-1"])
+    response = client.post(url, {"decision": "accepted", "note": "Policy seen."}, **headers)
+    page = (client.get(response["Location"]) if response.status_code == 302 else response).content.decode()
+    notice = re.search(r'<div[^>]*id="saved-KYC-1"[^>]*>', page).group(0)
+    assert 'role="status"' in notice and 'aria-live="polite"' in notice
+    assert 'tabindex="-1"' in notice and "data-review-focus" in notice  # it still takes the focus

@@ -349,8 +349,9 @@ def test_a_pdf_beyond_the_decompression_limit_is_a_refusal_not_a_server_error(
     upload = SimpleUploadedFile("policy.pdf", pdf_bomb(), content_type="application/pdf")
     response = client_for(editor_a).post(url, {"file": upload}, follow=True)
     assert response.status_code == 200
-    [shown] = [str(message) for message in response.context["messages"]]
-    assert shown.startswith("KYC-1: the document was refused.") and TOO_LARGE in shown
+    assert list(response.context["messages"]) == []  # the refusal is at the question, not at the top
+    [shown] = [item["evidence_error"] for item in response.context["items"] if item.get("evidence_error")]
+    assert shown.startswith("the document was refused.") and TOO_LARGE in shown
     assert not Evidence.objects.exists()
 
 

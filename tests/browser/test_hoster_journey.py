@@ -1,8 +1,9 @@
 """The hoster's daily work in a real browser: the certificate on the dashboard (its badge snippet copied by
-keyboard), a suspension with its reason and the way back, an expiry warning, a refused upload answered at its
-field with focus kept there, and the timeline in sentences (the raw events for supervisors only). Each page is
-checked with axe in English and Dutch; screenshots at 1280 px go to tests/artifacts/screenshots/ and, for the
-user guide, docs/images/hoster-*.png.
+keyboard), a suspension with its reason and the way back (on the company page too, beside each assessment's next
+step), a revocation, an expiry warning, a refused upload answered at its field with focus kept there (also without
+JavaScript), and the timeline in sentences (the raw events for supervisors only). Each page is checked with axe in
+English and Dutch; screenshots at 1280 px go to tests/artifacts/screenshots/ and, for the user guide,
+docs/images/hoster-*.png.
 
 Selectors use ids and names, never visible text, so the test holds while translations change.
 """
@@ -20,7 +21,7 @@ from playwright.sync_api import expect
 
 from assessments import review, services
 from portal.models import MemberRole, Role
-from scoring.certification.services import suspend_certificate
+from scoring.certification.services import revoke_certificate, suspend_certificate
 from tests import factories
 from tests.assessments.helpers import answer_everything, make_pdf
 from tests.browser.conftest import axe_violations, force_session, screenshot
@@ -134,6 +135,107 @@ def test_a_suspension_and_an_expiry_warning_say_what_to_do(page_for, live_server
         expect(page.locator(f"#certificate-next-steps a[href='/assessments/start/{ageing.slug}/']")).to_be_visible()
         shoot(page, "certificate-expiring", language, guide=True)
         assert_accessible(page, f"expiring {language}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_company_page_shows_a_suspension_and_the_assessments_next_step(page_for, live_server):
+    supervisor = factories.make_role_user(Role.SUPERVISOR, email="toezicht@goodhoster.example")
+    hoster = factories.make_hoster("kaaphost", name="Kaaphost B.V.")
+    owner = person(hoster, MemberRole.OWNER, "joost@kaaphost.example", "Joost", "Mulder")
+    certificate = certify(owner, hoster, supervisor)
+    reason = "The KYC policy named in the assessment is not applied to resellers."
+    suspend_certificate(certificate, supervisor, reason)
+    renewal = services.start_assessment(owner, hoster, *services.default_period())
+
+    for language in LANGUAGES:
+        page = open_as(page_for, live_server.url, owner, language, f"/hosters/{hoster.slug}/")
+        alert = page.locator("#certificate-suspended")
+        expect(alert).to_be_visible()
+        expect(alert).to_contain_text(reason)
+        expect(alert).to_contain_text(certificate.serial)
+        expect(page.locator("#certificate-next-steps li")).to_have_count(1)  # remedy, then the supervisor
+        rows = page.locator("#company-assessments > li")
+        expect(rows).to_have_count(2)
+        draft = rows.first
+        expect(draft.locator(f"a[href='/assessments/{renewal.pk}/']")).to_be_visible()
+        expect(draft.locator(f".next-step a[href^='/assessments/{renewal.pk}/sections/']")).to_be_visible()
+        expect(rows.nth(1).locator(f".next-step a[href='/hosters/{hoster.slug}/#certificate']")).to_be_visible()
+        shoot(page, "company-suspended", language, guide=True)
+        assert_accessible(page, f"company page, suspended {language}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_certificate_says_so_on_the_dashboard(page_for, live_server):
+    supervisor = factories.make_role_user(Role.SUPERVISOR, email="toezicht@goodhoster.example")
+    hoster = factories.make_hoster("valshost", name="Valshost B.V.")
+    owner = person(hoster, MemberRole.OWNER, "kees@valshost.example", "Kees", "Jansen")
+    certificate = certify(owner, hoster, supervisor)
+    reason = "The evidence for KYC-1 was forged."
+    revoke_certificate(certificate, supervisor, reason)
+
+    for language in LANGUAGES:
+        page = open_as(page_for, live_server.url, owner, language, "/dashboard/")
+        alert = page.locator("#certificate-revoked")
+        expect(alert).to_be_visible()
+        expect(alert).to_contain_text(reason)
+        expect(alert).to_contain_text(certificate.serial)
+        expect(page.locator("#certificate-suspended, #badge-snippet")).to_have_count(0)
+        expect(page.locator(f"#certificate-next-steps a[href='/assessments/start/{hoster.slug}/']")).to_be_visible()
+        shoot(page, "certificate-revoked", language, element="#certificate")
+        assert_accessible(page, f"revoked {language}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_a_refused_upload_is_answered_at_its_field(browser, page_for, live_server):
+    hoster = factories.make_hoster("zeilhost", name="Zeilhost B.V.")
+    owner = person(hoster, MemberRole.OWNER, "anna@zeilhost.example", "Anna", "de Vries")
+    draft = services.start_assessment(owner, hoster, *PERIOD)
+    section = f"{live_server.url}/assessments/{draft.pk}/sections/KYC/"
+
+    for language in LANGUAGES:
+        context = browser.new_context(
+            java_script_enabled=False,
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            viewport={"width": WIDTH, "height": 900},
+        )
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            force_session(page, live_server.url, owner)
+            page.goto(section)
+            page.locator("#id_KYC-1_evidence_file").set_input_files(
+                {"name": "policy.pdf", "mimeType": "application/pdf", "buffer": JPEG}
+            )
+            with page.expect_navigation():
+                page.locator("#evidence-KYC-1 button[type=submit]").last.click()
+            assert page.url == f"{section}#id_KYC-1_evidence_file"  # the refused field, which takes the focus
+            error = page.locator("#evidence-error-KYC-1")
+            expect(error).to_be_visible()
+            expect(error).to_have_attribute("role", "alert")
+            expect(error).to_be_in_viewport()
+            expect(page.locator("main > div[aria-live] .alert")).to_have_count(0)  # nothing at the top of the page
+            file_input = page.locator("#id_KYC-1_evidence_file")
+            expect(file_input).to_be_focused()
+            expect(file_input).to_have_attribute("aria-invalid", "true")
+            expect(file_input).to_have_attribute("aria-describedby", "evidence-error-KYC-1")
+            assert not draft.answers.filter(evidence__isnull=False).exists()
+            shoot(page, "upload-refused-nojs", language, element="#crit-KYC-1")
+
+            page.goto(section)  # shown once: a later visit starts clean
+            expect(page.locator("#evidence-error-KYC-1")).to_have_count(0)
+        finally:
+            context.close()
+
+        # axe needs JavaScript: the same plain post (form.submit() passes htmx by) and its page, checked with it on.
+        page = open_as(page_for, live_server.url, owner, language, section.removeprefix(live_server.url))
+        page.locator("#id_KYC-1_evidence_file").set_input_files(
+            {"name": "policy.pdf", "mimeType": "application/pdf", "buffer": JPEG}
+        )
+        with page.expect_navigation():
+            page.locator("#evidence-KYC-1 form").last.evaluate("form => form.submit()")
+        expect(page.locator("#evidence-error-KYC-1")).to_be_visible()
+        assert_accessible(page, f"refused upload without JavaScript {language}")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -220,3 +220,18 @@ def test_each_state_has_its_next_step(owner_a, draft_a, status, words):
     Assessment.objects.filter(pk=draft_a.pk).update(status=status)
     with translation.override("en"):
         assert words in dashboard(owner_a, datetime.now(AMS))
+
+
+def test_the_company_page_shows_a_suspension_and_each_assessments_next_step(owner_a, viewer_a, certificate_a):
+    with time_machine.travel(ISSUED + timedelta(days=20), tick=False):
+        suspend_certificate(
+            certificate_a, None, "Too slow.", reason_nl="Te langzaam.", automatic=True, data={"gates": []}
+        )
+    url = reverse("hoster_detail", args=["hoster-a"])
+    content = page(owner_a, url, ISSUED + timedelta(days=21))
+    assert 'id="certificate-suspended"' in content and "Reason: Too slow." in words(content)
+    assert reverse("scoring:hoster_metrics", args=["hoster-a"]) in content
+    assert 'id="panel-company-assessments"' in content
+    assert "Approved. The certificate is on the company page." in words(content)
+    viewer_page = page(viewer_a, url, ISSUED + timedelta(days=21))
+    assert "Reason: Too slow." in words(viewer_page) and 'id="panel-company-assessments"' in viewer_page

@@ -111,7 +111,9 @@ def local_files() -> list[Path]:
 def test_an_upload_lands_in_the_private_bucket_and_not_on_disk(client_for, editor_a, draft_a, bucket, s3_endpoint):
     content = make_pdf("Know-your-customer policy of Hoster A")
     response = upload(client_for(editor_a), draft_a, "KYC-1", "KYC policy.pdf", content)
-    assert [str(m) for m in response.context["messages"]] == ["KYC-1: document KYC policy.pdf added."]
+    assert [item.get("evidence_done") for item in response.context["items"] if item.get("evidence_done")] == [
+        "KYC-1: document KYC policy.pdf added."
+    ]
     evidence = Evidence.objects.get()
     assert evidence.sha256 == hashlib.sha256(content).hexdigest()
     [key] = bucket.keys()
@@ -194,7 +196,8 @@ def test_removed_evidence_leaves_the_bucket(client_for, editor_a, draft_a, bucke
 @pytest.mark.django_db
 def test_a_refused_upload_leaves_nothing_in_the_bucket(client_for, editor_a, draft_a, bucket):
     response = upload(client_for(editor_a), draft_a, "KYC-1", "photo.pdf", b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 64)
-    assert "no image content may enter" in str(next(iter(response.context["messages"])))
+    [shown] = [item["evidence_error"] for item in response.context["items"] if item.get("evidence_error")]
+    assert "no image content may enter" in shown
     assert not Evidence.objects.exists()
     assert bucket.keys() == []
 
