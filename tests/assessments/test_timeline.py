@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import strip_tags
 
 from assessments import review, services
@@ -152,6 +153,16 @@ def test_the_sentences_name_what_happened():
     assert say("assessments.assessment.approved") == (
         "Anna de Vries approved the self-assessment: grade A, certificate GH-2026-000001."
     )
+
+
+def test_the_sentences_speak_the_readers_language():
+    def say(code: str) -> str:
+        return sentence_for(event(code, EXAMPLES[code], actor_label=ACTOR, object_repr="GH-2026-000001"))
+
+    with translation.override("nl"):
+        assert say("assessments.answer.accepted") == "Anna de Vries heeft het antwoord op KYC-2 geaccepteerd."
+        started = say("assessments.assessment.started")
+    assert "1 januari 2025" in started and "31 december 2025" in started  # the months in Dutch too
 
 
 def test_an_unknown_code_gets_a_generic_sentence_not_the_code():
