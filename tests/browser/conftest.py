@@ -73,8 +73,11 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
-def axe_violations(page, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
-    """axe-core's WCAG 2.1 A/AA violations of the given impacts on the current page."""
+IMPACTS = ("minor", "moderate", "serious", "critical")
+
+
+def axe_violations(page, *, impacts: tuple[str, ...] = IMPACTS) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the current page, of every impact unless `impacts` says otherwise."""
     # Through the DevTools protocol, which the page's Content-Security-Policy rightly does not let a <script> do.
     page.context.new_cdp_session(page).send("Runtime.evaluate", {"expression": AXE.read_text()})
     result = page.evaluate(

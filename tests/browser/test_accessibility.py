@@ -1,4 +1,4 @@
-"""axe-core finds no serious or critical WCAG 2.1 AA violation on any page type, for every role, in Dutch and English.
+"""axe-core finds no WCAG 2.1 A or AA violation, of any impact, on any page type, for every role, in Dutch and English.
 
 The demo data (`seed_demo`) holds every state a page can show: a draft, a submitted, an in-review and an approved
 assessment, valid, suspended and revoked certificates, a published monitor period and one in review, imports,

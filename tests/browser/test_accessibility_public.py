@@ -1,4 +1,4 @@
-"""axe-core finds no serious or critical WCAG 2.1 AA violation on the public pages without data, in either language:
+"""axe-core finds no WCAG 2.1 A or AA violation, of any impact, on the public pages without data, in either language:
 the pages a visitor meets first, the statements, and the error pages (403, 404 and 500).
 
 Each page's screenshot is kept as a11y-<lang>-<page>.png; the pages with data are in test_accessibility.py.

@@ -1,6 +1,6 @@
 """Hash-check statistics in a real browser: the supervisor uploads EOKM's CSV (a bad one first, rejected whole),
 then the hoster's owner sees checks and hits per week on its figures page — never another hoster's — and axe finds
-no serious or critical problem on either page. Screenshots: tests/artifacts/screenshots/hashchecks-*.png."""
+no WCAG 2.1 A or AA violation on either page. Screenshots: tests/artifacts/screenshots/hashchecks-*.png."""
 
 from __future__ import annotations
 
