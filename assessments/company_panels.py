@@ -14,14 +14,15 @@ SHOWN = 10
 """The newest ones; a hoster has about one a year, the assessment list has them all."""
 
 
-def assessment_rows(request: AuthenticatedHttpRequest, hoster: Hoster) -> list[tuple[Assessment, NextStep]]:
-    """The hoster's assessments the user may read, newest first, each with its next step for the user's role.
+def assessment_rows(
+    request: AuthenticatedHttpRequest, hoster: Hoster, role: str | None
+) -> list[tuple[Assessment, NextStep]]:
+    """The hoster's assessments the user may read, newest first, each with its next step for `role` (the user's at
+    the hoster; None: not a member).
 
     The queries do not grow with the number of assessments: the decision and the hoster come along, and only the one
     open assessment (a draft, or one with changes requested) looks at its answers or its review.
     """
-    membership = next((m for m in request.memberships if m.hoster_id == hoster.pk), None)
-    role = membership.role if membership else None
     assessments = (
         Assessment.objects.visible_to(request.user)
         .filter(hoster=hoster)
@@ -36,7 +37,7 @@ def hoster_panels(request: AuthenticatedHttpRequest, hoster: Hoster) -> list[Pan
     membership = next((m for m in request.memberships if m.hoster_id == hoster.pk), None)
     if membership is None and not request.user.is_supervisor:
         return []
-    rows = assessment_rows(request, hoster)
+    rows = assessment_rows(request, hoster, membership.role if membership else None)
     can_start = (
         membership is not None and membership.is_owner and not Assessment.objects.filter(hoster=hoster).open().exists()
     )

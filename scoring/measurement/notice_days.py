@@ -31,8 +31,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring.measurement.quantiles import DAY_PART_SQL, KEPT_SQL, TIME_PART_SQL, figure_rows, parts_sql
-from scoring.migrations._notice_days import BLOCK_DAYS, BLOCK_START_SQL, MARK_INSERTED, keep_blocks
+from scoring.measurement.quantiles import DAY_PART_SQL, TIME_PART_SQL, figure_rows, parts_sql
+from scoring.migrations._notice_days import BLOCK_DAYS, BLOCK_START_SQL, KEPT_SQL, MARK_INSERTED, keep_blocks
 
 if TYPE_CHECKING:
     from scoring.measurement.load_days import LoadDays

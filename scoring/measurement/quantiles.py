@@ -3,9 +3,9 @@ the norm and the fixed buckets, the median and the P90. Picked here by selection
 
 Sorting a key's durations in the database to pick two ranks was most of the figures' time (over a million notices
 0.28 s of 0.36 s for every hoster from the kept days). The query sends each key's durations as bytes instead:
-the kept days' sorted arrays as `array_send` writes them without its header (`kept`), the notices read one by
-one as `float8send` values (`loose`); numpy counts them and selects the two ranks in linear time. The values are
-the very floats the sort would give: only the order in which they are found differs.
+the kept days' arrays as `array_send` writes them without its header (`kept`, `_notice_days.KEPT_SQL`), the
+notices read one by one as `float8send` values (`loose`); numpy counts them and selects the two ranks in linear
+time. The values are the very floats the sort would give: only the order in which they are found differs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from scoring.migrations._notice_days import BLOCK_DAYS, BLOCK_SQL
+
 if TYPE_CHECKING:  # numpy is loaded by the first figures picked, not by every process that imports this
     import numpy as np
 
@@ -22,17 +24,13 @@ if TYPE_CHECKING:  # numpy is loaded by the first figures picked, not by every p
 FIRST_BUCKET_HOURS, SECOND_BUCKET_HOURS = 24, 48
 # One element of a float8[] (an int8[]) in PostgreSQL's binary array format: its length (always 8), then the value.
 _ELEMENT, _INT_ELEMENT = [("length", ">i4"), ("value", ">f8")], [("length", ">i4"), ("value", ">i8")]
-# Where the elements of a one-dimensional array start in `array_send`'s bytes (dimensions, flags, element type,
-# length, lower bound); an empty array is the first three alone.
-ARRAY_HEADER = 20
-KEPT_SQL = f"substring(array_send({{}}) FROM {ARRAY_HEADER + 1:d})"  # a float8[]'s elements, headerless
 # A key's kept durations come in parts of about this many days (the largest hoster's part of 10M notices over
 # eight months: about 0.8M durations, 9 MB), fetched at most about this many bytes of durations at a time (twice
 # that as the hex of text results) unless one part is more: many parts of small hosters a fetch, one of a large.
-PART_DAYS, FETCH_BYTES = 32, 1 << 23
+PART_DAYS, FETCH_BYTES = BLOCK_DAYS, 1 << 23
 JOINED_BYTES = 1 << 20  # a key's parts this small in all come as one
 _NO_KEY = object()
-DAY_PART_SQL = f"(({{}}) - DATE '2000-01-01') / {PART_DAYS:d}"  # the part of a date (a kept day)
+DAY_PART_SQL = BLOCK_SQL  # the part of a date (a kept day): its block
 TIME_PART_SQL = f"floor(date_part('epoch', {{}}) / {PART_DAYS * 86400:d})"  # the part of a timestamp (a report)
 
 

@@ -27,12 +27,15 @@ def _mark(rows: str) -> str:
 
 
 # Blocks (migration 0020): each hoster's kept days gathered by 32 days from 1 January 2000 (the kept figures' parts,
-# `quantiles.PART_DAYS`), with the bytes of their durations as the figures' queries send them (a day's array without
-# its header, `quantiles.KEPT_SQL`), in no particular order. A period's figures read a block instead of its days
+# `quantiles.PART_DAYS`), with the bytes of their durations as the figures' queries send them (`KEPT_SQL`), in no
+# particular order. A period's figures read a block instead of its days
 # when every one of them counts whole and settled; a writer of days writes the blocks over them too.
 BLOCK_DAYS = 32
 BLOCK_SQL = f"floor((({{}}) - DATE '2000-01-01') / {BLOCK_DAYS:d}::float8)::integer"  # the block of a date
 BLOCK_START_SQL = f"(DATE '2000-01-01' + {BLOCK_DAYS:d} * ({{}}))"  # the first day of a block
+# A float8[]'s elements as `array_send` writes them, without its 20-byte header (dimensions, flags, element type,
+# length, lower bound): the bytes the figures' queries send and the blocks keep.
+KEPT_SQL = "substring(array_send({}) FROM 21)"
 
 
 def keep_blocks(span: str) -> list[str]:
@@ -44,7 +47,7 @@ def keep_blocks(span: str) -> list[str]:
         f" WHERE b.hoster_key = x.hoster_key AND b.block BETWEEN {first} AND {last}",
         "INSERT INTO scoring_noticeblock (hoster_key, block, notices, open, removed_max, durations)"
         f" SELECT d.hoster_key, {BLOCK_SQL.format('d.day')}, SUM(d.notices), SUM(d.open), MAX(d.removed_max),"
-        " string_agg(substring(array_send(d.durations) FROM 21), ''::bytea)"
+        f" string_agg({KEPT_SQL.format('d.durations')}, ''::bytea)"
         f" FROM {span} JOIN scoring_noticeday d ON d.hoster_key = x.hoster_key"
         f" AND d.day >= {BLOCK_START_SQL.format(first)} AND d.day < {BLOCK_START_SQL.format(last + ' + 1')}"
         " GROUP BY 1, 2",

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.measurement import quantiles
+from scoring.migrations._notice_days import KEPT_SQL
 
 durations = st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), max_size=60)
 
@@ -56,6 +57,6 @@ def test_a_late_days_removals_after_the_cut_off_count_as_open() -> None:
 @pytest.mark.parametrize("values", [[], [0.0], [1e-06, 0.1, 86400.000001, 1e9], [2.5] * 1000])
 def test_the_kept_bytes_are_the_arrays_values_to_the_bit(values: list[float]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quantiles.KEPT_SQL.format('%s::float8[]')}", [values])
+        cursor.execute(f"SELECT {KEPT_SQL.format('%s::float8[]')}", [values])
         sent = cursor.fetchone()[0]
     assert [float(value) for value in quantiles.durations_of(bytes(sent), None)[0]] == values
