@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from portal.audit import log_action
 from portal.models import Hoster, User
 from portal.refusals import Refusal
+from scoring.measurement import notice_days
 from scoring.measurement.attribution import Attributor
 from scoring.measurement.changes import keep_named_owners
 from scoring.measurement.models import ImportBatch
@@ -199,7 +200,8 @@ def import_notices(
 
 
 def _refresh_kept_days() -> None:
-    """The worker computes the days the import marked (`notice_days`), so that readers need not."""
+    """The worker vacuums the notices the import wrote and computes any days left marked (`notice_days`); the
+    import kept its own days before it committed (`notice_days.settle`)."""
     from scoring.measurement.tasks import refresh_notice_days
 
     refresh_notice_days.enqueue()
@@ -273,6 +275,7 @@ def _import(
             _count(result, staging, validator, source, stored.pk)
             if dry_run:
                 raise _Rollback
+            notice_days.settle()
             file_sha256 = hasher.sha256.hexdigest() if hasher else _records_sha256(records or [])
             _succeeded(stored, result, user=user, source=source, tz=tz, file_sha256=file_sha256, rows=validator.rows)
     except _Rollback:  # a dry run, or a file rejected while it went straight into the notices

@@ -153,8 +153,8 @@ def _encoded(records: np.ndarray) -> bytes:
     """The days of a part's records as binary COPY rows of `scoring_noticeday` (`notice_days.DAY_COLUMNS`)."""
     if not len(records):
         return b""
-    # By day, then duration (the open ones, NaN, last in their day), then removal: as the refresh orders them.
-    order = np.lexsort((records["removed"], records["duration"], records["group"]))
+    # By day; within it in no order, as a refresh keeps them (each day's removed ones are taken in turn below).
+    order = np.argsort(records["group"], kind="stable")
     groups, duration, removed = records["group"][order], records["duration"][order], records["removed"][order]
     starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
     notices = np.diff(np.append(starts, len(groups)))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.utils import timezone
 
+from scoring.measurement import notice_days
 from scoring.measurement.changes import REASON_MAX
 from scoring.measurement.models import Attribution
 
@@ -189,4 +190,5 @@ def apply(select: str, params: list[Any], *, actor_id: int | None, reason: str) 
             f" attribution = t.attribution FROM {_TARGET} t WHERE n.id = t.id"
         )
         cursor.execute(f"DROP TABLE {_TARGET}")
+    notice_days.settle()
     return int(recorded)

@@ -62,8 +62,8 @@ def _progress_writer(batch_id: int) -> Iterator[ProgressCallback]:
 
 @task()
 def refresh_notice_days() -> int:
-    """After an import: the notices vacuumed and analysed, then the kept day figures of every hoster whose notices
-    were written since computed (`notice_days`)."""
+    """After an import: the notices and their kept days vacuumed and analysed, then the kept day figures of any
+    hoster whose notices a writer that does not keep them wrote since computed (`notice_days`)."""
     if connection.vendor != "postgresql":
         return 0
     notice_days.vacuum()

@@ -1,9 +1,10 @@
 """The kept day figures of the notices (migration 0017, PostgreSQL only; `scoring.measurement.notice_days`).
 
 `scoring_noticeday` holds, per hoster (0: unattributed) and day of the portal's time zone, what the figures need
-of that day's counted notices: how many, how many open, the latest removal and the removal durations, sorted
-(and, since migration 0019, each removal's instant beside its duration, in microseconds since 1970).
-Writers never compute it (but for a big fast import, `notice_days.kept_by_load`): after every statement that
+of that day's counted notices: how many, how many open, the latest removal and the removal durations (and,
+since migration 0019, each removal's instant beside its duration, in microseconds since 1970).
+Statements never compute it (an import and a re-attribution do before they commit, `notice_days.settle`, and a
+big fast import keeps its own, `notice_days.kept_by_load`): after every statement that
 writes notices, a trigger marks the hosters it touched as changed (`scoring_noticehoster`: a new version from a
 sequence, and the span of report times written, widened until a reader refreshes those days). Readers treat the days of a marked span as unknown and read those notices
 themselves, so a figure never depends on a refresh having run. The loader skips this module (its name starts

@@ -83,6 +83,23 @@ def test_progress_polls_while_running(client_for, supervisor):
     )
     html = client_for(supervisor).get(reverse("scoring:import_progress", args=[batch.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html
+    assert "40 rows checked so far" not in html and "rows checked so far" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "All 12 rows checked; the notices and their figures are being stored."), ("nl", "Alle 12 rijen")],
+)
+def test_progress_says_when_every_row_is_checked_and_the_rest_is_stored(client_for, supervisor, language, says):
+    """After the last row the import still stores the notices and keeps their figures: the page says so rather
+    than seem stuck at 99 %."""
+    batch = ImportBatch.objects.create(
+        source="x", status=ImportBatch.Status.RUNNING, total_bytes=100, progress_bytes=100, progress_rows=12
+    )
+    client = client_for(supervisor)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("scoring:import_progress", args=[batch.pk]))
+    assert says in html.content.decode() and "so far" not in html.content.decode()
 
 
 def test_unattributed_queue_searches(client_for, supervisor, hoster_a):
