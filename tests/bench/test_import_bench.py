@@ -10,6 +10,8 @@ import io
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -115,6 +117,39 @@ def first_views(owner: Client) -> dict[str, float]:
     return timings
 
 
+def command_import(path: Path) -> tuple[float, float]:
+    """The import as an operator runs it, `manage.py import_notices`, in a process of its own into no notices:
+    seconds, and that process's peak resident size in MB (all of it: Python, Django, the import), as it reads it
+    itself when it ends (`VmHWM`: a child's `ru_maxrss` would keep the forked test process's)."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    arguments = ["manage.py", "import_notices", str(path), "--source", SOURCE, "--no-progress"]
+    environment = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_REPORTED, *arguments],
+        check=True,
+        env=environment,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    peak = next(line for line in done.stderr.splitlines() if line.startswith("VmHWM:"))
+    return elapsed, int(peak.split()[1]) / 1024
+
+
+# Runs manage.py with the arguments after it, then writes the process's peak resident size to stderr.
+_PEAK_REPORTED = """
+import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+finally:
+    print(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")), file=sys.stderr)
+"""
+
+
 def timed_import(path: Path) -> tuple[float, object]:
     started = time.perf_counter()
     with path.open("rb") as stream:
@@ -186,6 +221,10 @@ def test_import_one_million_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             baselines.append(baseline)
             ratios.append(first_seconds / baseline)
     rss_after = peak_rss_mb()
+    command = None
+    if postgres:
+        clear_notices()
+        command = command_import(path)
 
     print(f"\n[bench import] {connection.vendor}: {ROWS:,} rows, {size_mb:.0f} MB, {HOSTERS} hosters, {ROUNDS} rounds")
     print(f"  load average (1 min) at the start of each round: {', '.join(f'{v:.1f}' for v in loads)}")
@@ -211,3 +250,5 @@ def test_import_one_million_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                 print(f"    {name}: {spread([view[name] / view['plain pass'] for view in settled])}")
     print(f"  peak RSS of the test process: {rss_before:.0f} MB before the imports, {rss_after:.0f} MB after")
     print(f"  peak RSS during each first import alone (from the size before it), MB: {spread(import_peaks)}")
+    if command is not None:
+        print(f"  `manage.py import_notices` in a process of its own: {command[0]:.2f} s, peak RSS {command[1]:.0f} MB")
