@@ -250,19 +250,18 @@ def _notices_of(days: str, *, ranged: bool = False) -> str:
         " AND n.reported_at < scoring_notice_day_start(x.last_day + 1) AND n.excluded = false"
     )
     removal = "COALESCE(n.corrected_removed_at, n.removed_at)"
+    attributed = f"n.hoster_id = x.hoster_key AND {within}"
+    unattributed = f"x.hoster_key = {UNATTRIBUTED} AND n.hoster_id IS NULL AND {within}"
     if ranged:  # OFFSET 0: the lateral subquery stays one, looked up for each span, never flattened into a join
         return (
             f"SELECT x.hoster_key, n.reported_at, n.removed FROM {days} CROSS JOIN LATERAL ("  # noqa: S608 - constants
-            f"SELECT n.reported_at, {removal} AS removed FROM scoring_notice n"
-            f" WHERE n.hoster_id = x.hoster_key AND {within}"
-            f" UNION ALL SELECT n.reported_at, {removal} FROM scoring_notice n"
-            f" WHERE x.hoster_key = {UNATTRIBUTED} AND n.hoster_id IS NULL AND {within} OFFSET 0) AS n"
+            f"SELECT n.reported_at, {removal} AS removed FROM scoring_notice n WHERE {attributed}"
+            f" UNION ALL SELECT n.reported_at, {removal} FROM scoring_notice n WHERE {unattributed} OFFSET 0) AS n"
         )
     return (
         f"SELECT x.hoster_key, n.reported_at, {removal} AS removed FROM {days}"  # noqa: S608 - constants only
-        f" JOIN scoring_notice n ON n.hoster_id = x.hoster_key AND {within}"
-        f" UNION ALL SELECT x.hoster_key, n.reported_at, {removal} FROM {days}"
-        f" JOIN scoring_notice n ON x.hoster_key = {UNATTRIBUTED} AND n.hoster_id IS NULL AND {within}"
+        f" JOIN scoring_notice n ON {attributed}"
+        f" UNION ALL SELECT x.hoster_key, n.reported_at, {removal} FROM {days} JOIN scoring_notice n ON {unattributed}"
     )
 
 
