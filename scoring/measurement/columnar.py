@@ -11,10 +11,12 @@ every bad line; so this path never judges a file, it only takes the good ones fa
 
 from __future__ import annotations
 
+import binascii
 import csv
 import ctypes
 import functools
 import hashlib
+import operator
 import secrets
 import socket
 import struct
@@ -62,7 +64,7 @@ _AS_PREFIX = "(?:" + "|".join(AS_PREFIXES) + ")"
 _ASN = rf"^{_AS_PREFIX}?[0-9]{{1,{len(str(ASN_MAX))}}}$"
 _IPV6 = r"^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$"  # inet_pton decides
 _URL = r"^https?://[A-Za-z0-9.\-]+(?:/[!-~]*)?$"
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DIGEST = operator.methodcaller("digest")
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -509,13 +511,13 @@ def _url_fields(url: pa.Array) -> tuple[pa.Array, pa.Array]:
 def url_fields_and_keys(url: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """`_url_fields`, and the first 60 bits of each SHA-256 as a number (0 where there is no URL)."""
     has_url = _present(url)
-    sha256 = hashlib.sha256
-    digests = b"".join([sha256(u).digest() for u in url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()])
+    present = url if has_url.all() else url.filter(pa.array(has_url))
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, present.cast(pa.binary()).to_pylist())))
     hexes = np.zeros((len(url), 68), dtype=np.uint8)  # the text field: size 64, then the hex digits
     hexes[:, 3] = 64
-    digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
-    hexes[has_url, 4::2], hexes[has_url, 5::2] = _HEX[digits >> 4], _HEX[digits & 15]
+    hexes[has_url, 4:] = np.frombuffer(binascii.hexlify(digests), dtype=np.uint8).reshape(-1, 64)
     hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
+    digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
     # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
     hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
     keys = np.zeros(len(url), dtype=np.int64)
