@@ -518,16 +518,16 @@ def _url_fields(url: pa.Array) -> tuple[pa.Array, pa.Array]:
 def url_fields_and_keys(url: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """`_url_fields`, and the first 60 bits of each SHA-256 as a number (0 where there is no URL)."""
     has_url = _present(url)
-    present = url if has_url.all() else url.filter(pa.array(has_url))
-    digests = b"".join(map(_DIGEST, map(hashlib.sha256, present.cast(pa.binary()).to_pylist())))
+    urls = url.filter(pa.array(has_url)).cast(pa.binary()).to_pylist()
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, urls)))
     hexes = np.zeros((len(url), 68), dtype=np.uint8)  # the text field: size 64, then the hex digits
     hexes[:, 3] = 64
     hexes[has_url, 4:] = np.frombuffer(binascii.hexlify(digests), dtype=np.uint8).reshape(-1, 64)
     hashes = _nullable(_fixed(hexes.view(f"S{hexes.shape[1]}").ravel()), has_url, _EMPTY_TEXT)
-    digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
     # http(s)://host/…: the host is the third part between slashes ("//" gives an empty one).
     hosts = pc.list_element(pc.split_pattern(pc.if_else(pa.array(has_url), url, "//"), "/", max_splits=3), 2)
     keys = np.zeros(len(url), dtype=np.int64)
+    digits = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)
     keys[has_url] = (np.ascontiguousarray(digits[:, :8]).view(">u8").ravel() >> 4).astype(np.int64)
     return hashes, _text_fields(pc.utf8_slice_codeunits(pc.ascii_lower(hosts), 0, HOST_MAX)), keys
 
